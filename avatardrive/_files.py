@@ -27,8 +27,8 @@ def atomic_output(path: str | os.PathLike[str], *, binary: bool = False) -> Iter
     target = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
     try:
-        with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"newline": ""})) as f:
-            yield f  # type: ignore[misc]
+        with os.fdopen(fd, "wb" if binary else "w", newline=None if binary else "") as f:
+            yield f
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

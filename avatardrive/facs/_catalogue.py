@@ -23,13 +23,14 @@ __all__ = [
     "INTENSITY_LETTERS",
     "REGIONS",
     "SIDES",
-    "ActionUnit",
     "AUKey",
+    "ActionUnit",
     "Side",
     "action_unit",
     "action_units",
     "channel_index",
     "channel_names",
+    "channel_unit",
     "channels_of",
     "intensity_value",
     "parse_au_key",
@@ -146,6 +147,16 @@ def channel_index(name: str) -> int:
             f"unknown AU channel {name!r}; expected a name such as 'AU12_L' or 'AU12_R' "
             f"for an AU in the catalogue"
         ) from None
+
+
+def channel_unit(index: int) -> int:
+    """The AU number of a channel index: channels ``2k`` and ``2k + 1`` belong to unit ``k``."""
+    units = action_units()
+    if not 0 <= index < 2 * len(units):
+        raise ParameterError(
+            f"channel index {index} is out of range; expected 0-{2 * len(units) - 1}"
+        )
+    return units[index // 2].number
 
 
 def action_unit(number: int) -> ActionUnit:
