@@ -1,7 +1,8 @@
 """The ``avatardrive`` command line: a thin layer over the library.
 
 ``main(argv) -> int`` returns 0 on success, 2 on bad input (one clear line on stderr), 1 on an
-internal fault.
+internal fault. Each capability registers its commands from its own ``_cmd_*`` module; a command
+handler takes ``(args, stdout, stderr)`` and returns the exit code.
 """
 
 from __future__ import annotations
@@ -9,132 +10,16 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from collections.abc import Sequence
 from typing import TextIO
 
 from avatardrive import __version__
-from avatardrive.apps._summary import blink_summary, event_peaks, format_peaks
-from avatardrive.curves import CURVE_SUFFIXES, write_curves
-from avatardrive.errors import AvatarDriveError, ParameterError
-from avatardrive.synth import emotion_library, render, resolve_timeline, timeline_duration
-from avatardrive.timeline import load_timeline
+from avatardrive.apps import _cmd_timeline
+from avatardrive.errors import AvatarDriveError
 
 __all__ = ["main", "run"]
 
-
-class _ProgressBar:
-    """A progress bar on stderr, shown only once a render has taken longer than a second."""
-
-    def __init__(self, stream: TextIO, *, delay: float = 1.0, width: int = 30) -> None:
-        self.stream, self.delay, self.width = stream, delay, width
-        self.began = time.monotonic()
-        self.shown = False
-
-    def __call__(self, fraction: float) -> None:
-        if time.monotonic() - self.began < self.delay:
-            return
-        filled = round(fraction * self.width)
-        bar = "#" * filled + "-" * (self.width - filled)
-        self.stream.write(f"\rrendering [{bar}] {fraction:4.0%}")
-        self.stream.flush()
-        self.shown = True
-
-    def close(self) -> None:
-        if self.shown:
-            self.stream.write("\n")
-
-
-def _positive_fps(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 1.0 <= value <= 1000.0:
-        raise argparse.ArgumentTypeError(f"{text!r} is out of range; expected 1 to 1000")
-    return value
-
-
-def _check_output(path: str) -> None:
-    suffix = os.path.splitext(path)[1].lower()
-    if suffix not in CURVE_SUFFIXES:
-        raise ParameterError(
-            f"output {path!r} has suffix {suffix or '(none)'!r}; expected one of "
-            f"{', '.join(CURVE_SUFFIXES)}"
-        )
-    parent = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(parent):
-        raise ParameterError(
-            f"output folder {parent!r} does not exist; expected an existing folder"
-        )
-
-
-def _cmd_render(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    _check_output(args.output)
-    timeline = load_timeline(args.timeline)
-    bar = _ProgressBar(err)
-    began = time.monotonic()
-    try:
-        curves = render(timeline, fps=args.fps, progress=bar)
-    finally:
-        bar.close()
-    write_curves(curves, args.output)
-    seconds = time.monotonic() - began
-    out.write(
-        f"wrote {args.output}: {curves.n_frames} frames x {len(curves.names)} channels "
-        f"at {curves.fps:g} fps ({curves.duration:.2f} s) in {seconds:.2f} s\n"
-    )
-    if args.summary:
-        resolved = resolve_timeline(timeline)
-        out.write("\n" + format_peaks(event_peaks(curves, resolved)) + "\n")
-        count, rate = blink_summary(curves)
-        out.write(
-            f"\nblinks (AU45): {count} in {curves.duration:.1f} s = {rate:.1f} per minute "
-            f"(setting {timeline.blink_rate:g})\n"
-        )
-    return 0
-
-
-def _cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    timeline = load_timeline(args.timeline)
-    resolved = resolve_timeline(timeline)
-    duration = timeline_duration(timeline, resolved)
-    out.write(
-        f"{args.timeline}: ok - {len(timeline.events)} events, {duration:.2f} s at "
-        f"{timeline.fps:g} fps, seed {timeline.seed}, blend {timeline.blend}\n"
-    )
-    return 0
-
-
-def _au_list(items: Sequence[tuple[object, float]]) -> str:
-    parts = []
-    for key, value in items:
-        code = getattr(key, "code", str(key))
-        side = getattr(key, "side", None)
-        prefix = side if side else ""
-        parts.append(f"{prefix}{code[2:]}" if prefix else code[2:])
-        parts[-1] += "ABCDE"[min(4, max(0, round(value * 5) - 1))]
-    return "+".join(parts)
-
-
-def _cmd_emotions(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    library = emotion_library()
-    if args.set is not None and args.set not in library.sets:
-        raise ParameterError(
-            f"unknown prototype set {args.set!r}; expected one of {', '.join(library.sets)}"
-        )
-    for set_name, info in library.sets.items():
-        if args.set is not None and set_name != args.set:
-            continue
-        out.write(f"\n[{set_name}] {info.title}\n  source: {info.source}\n")
-        for proto in library:
-            if proto.set != set_name:
-                continue
-            optional = f" [{_au_list(proto.optional)}]" if proto.optional else ""
-            out.write(f"  {proto.qualified_name:<34} {_au_list(proto.aus)}{optional}\n")
-            if args.sources:
-                out.write(f"  {'':<34} source: {proto.source}\n")
-    return 0
+_COMMAND_MODULES = (_cmd_timeline,)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -144,44 +29,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"avatardrive {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-
-    render_cmd = commands.add_parser(
-        "render",
-        help="render a timeline into AU curves (CSV, NPZ or JSON)",
-        description="Render a timeline into AU curves: a time column, then AU1_L, AU1_R, ...",
-    )
-    render_cmd.add_argument("timeline", help="timeline file (.toml or .json)")
-    render_cmd.add_argument(
-        "-o", "--output", required=True, help="output file: .csv, .npz or .json"
-    )
-    render_cmd.add_argument(
-        "--fps", type=_positive_fps, help="frame rate (default: the timeline's)"
-    )
-    render_cmd.add_argument(
-        "--summary",
-        action="store_true",
-        help="print which AUs peak when and how high, and the blink rate",
-    )
-    render_cmd.set_defaults(func=_cmd_render)
-
-    validate = commands.add_parser(
-        "validate",
-        help="check a timeline file",
-        description="Check a timeline file: syntax, "
-        "keys, values and emotion names. Exit 0 if valid, 2 with one line naming the problem.",
-    )
-    validate.add_argument("timeline", help="timeline file (.toml or .json)")
-    validate.set_defaults(func=_cmd_validate)
-
-    emotions = commands.add_parser(
-        "emotions",
-        help="list the emotion prototypes with their AUs and sources",
-        description="List the emotion prototype library: each prototype's AUs (letters are FACS "
-        "intensities, [..] optional AUs, U = one side chosen by the event) and its source.",
-    )
-    emotions.add_argument("--set", help="only this prototype set (canonical, dong, ...)")
-    emotions.add_argument("--sources", action="store_true", help="show each prototype's source")
-    emotions.set_defaults(func=_cmd_emotions)
+    for module in _COMMAND_MODULES:
+        module.register(commands)
     return parser
 
 
