@@ -12,6 +12,7 @@ from avatardrive.synth._library import (
     emotion_library,
     parse_library,
 )
+from avatardrive.synth._mixer import Layer, Mixer
 from avatardrive.synth._render import (
     MAX_RENDER_BYTES,
     event_values,
@@ -28,6 +29,8 @@ __all__ = [
     "STYLE_DEFAULTS",
     "BlinkSchedule",
     "EmotionLibrary",
+    "Layer",
+    "Mixer",
     "Prototype",
     "PrototypeSet",
     "ResolvedEvent",

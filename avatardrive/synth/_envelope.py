@@ -31,8 +31,8 @@ def min_jerk(u: ArrayLike) -> FloatArray:
         Position in [0, 1]: 0 for ``u <= 0``, 1 for ``u >= 1``.
     """
     x = np.clip(np.asarray(u, dtype=np.float64), 0.0, 1.0)
-    position: FloatArray = x * x * x * (10.0 + x * (-15.0 + 6.0 * x))
-    return np.clip(position, 0.0, 1.0, out=position)  # rounding can step just past 1
+    position: FloatArray = np.clip(x * x * x * (10.0 + x * (-15.0 + 6.0 * x)), 0.0, 1.0)
+    return position  # (clipped: rounding can step just past 1)
 
 
 def envelope(t: ArrayLike, *, onset: ArrayLike, apex: ArrayLike, offset: ArrayLike) -> FloatArray:
