@@ -70,7 +70,9 @@ def test_flood_of_triggers_stays_bounded() -> None:
 @settings(max_examples=60, deadline=None)
 @given(
     base=st.lists(
-        st.floats(allow_nan=True, allow_infinity=True, width=32), min_size=N_CHANNELS, max_size=N_CHANNELS
+        st.floats(allow_nan=True, allow_infinity=True, width=32),
+        min_size=N_CHANNELS,
+        max_size=N_CHANNELS,
     ),
     now=st.floats(0.0, 5.0),
 )
