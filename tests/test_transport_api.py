@@ -1,0 +1,46 @@
+"""The public face of avatardrive.transport: exactly the intended names, and a light import."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import avatardrive.transport
+
+INTENDED = {
+    # clock
+    "FrameClock", "Tick", "ClockStats",
+    # frames and sinks
+    "Frame", "Sink", "ValueRange", "open_sink", "UdpSink", "SinkStats", "MemorySink",
+    "LiveLinkCsvSink", "NpzRecorder", "Recording", "read_recording", "livelink_timecode",
+    "LIVE_LINK_COLUMNS", "LIVE_LINK_SHAPES",
+    # destinations
+    "Destination", "parse_destination", "SCHEMES", "DEFAULT_PORTS", "DEFAULT_RIGS",
+    # encoders
+    "Encoder", "BundleEncoder", "VRChatEncoder", "make_encoder", "osc_encoder", "vmc_encoder",
+    # OSC packets
+    "OscMessage", "OscBundle", "parse_packet", "iter_messages",
+    # control
+    "ControlListener", "ControlStats", "ControlCommand", "TriggerEmotion", "TriggerAU",
+    "Neutral", "Calibrate", "parse_command",
+    # monitor
+    "StreamMonitor", "MonitorState", "MonitorSnapshot",
+}  # fmt: skip
+
+
+def test_public_names_are_exactly_the_intended_ones() -> None:
+    assert set(avatardrive.transport.__all__) == INTENDED
+    for name in INTENDED:
+        assert getattr(avatardrive.transport, name) is not None
+
+
+def test_import_needs_no_other_layer_and_no_python_osc() -> None:
+    code = (
+        "import sys, avatardrive.transport\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith('avatardrive.') and "
+        "m.split('.')[1] not in ('transport', 'errors', '_files'))\n"
+        "print(','.join(loaded + [m for m in ('pythonosc',) if m in sys.modules]))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.strip() == ""
