@@ -1,22 +1,39 @@
-# make demo — create the environment if needed, then render the demo scene and show its AU peaks.
-# make test — create the environment if needed, then lint, type-check and run the tests.
+# make demo — create the environment if needed, then run the demo (no camera, display or engine needed).
+# make test — create the environment if needed, install the independent receivers the tests talk to
+#             (liblo's oscdump, Blender, mono), then lint, type-check and run the tests.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 OUT    := demo-out
+# mediapipe 0.10.21 is the last release whose wheel ships the FaceMesh models. Installed without its
+# dependencies (which pull jax and an OpenCV that needs libGL); the `tracking` extra lists what it
+# really needs.
+MEDIAPIPE := mediapipe==0.10.21
+# Debian packages of the real receivers used by the tests.
+APT_PACKAGES := liblo-tools blender mono-mcs mono-runtime
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test sysdeps lint typecheck unit bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,tracking,gui]'
+	$(BIN)/python -m pip install --quiet --no-deps $(MEDIAPIPE)
 	touch $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python demo/author_timeline.py --out $(OUT)
 	$(BIN)/avatardrive render demo/timelines/conversation.toml -o $(OUT)/conversation.csv --summary
+
+sysdeps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing test receivers:" $$missing; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check avatardrive tests benchmarks demo
@@ -24,13 +41,16 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
-	$(BIN)/python -m pytest -q
+unit: $(STAMP) sysdeps
+	QT_QPA_PLATFORM=offscreen GLOG_minloglevel=2 $(BIN)/python -m pytest -q
 
 test: lint typecheck unit
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_render.py
+	$(BIN)/python benchmarks/bench_retarget.py
+	$(BIN)/python benchmarks/bench_transport.py
+	$(BIN)/python benchmarks/bench_tracking.py
 
 clean:
 	rm -rf $(VENV) $(OUT) build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache .hypothesis
