@@ -11,6 +11,7 @@ from typing import TextIO
 from avatardrive.apps._summary import blink_summary, event_peaks, format_peaks
 from avatardrive.curves import CURVE_SUFFIXES, write_curves
 from avatardrive.errors import ParameterError
+from avatardrive.retarget import load_rig
 from avatardrive.synth import emotion_library, render, resolve_timeline, timeline_duration
 from avatardrive.timeline import load_timeline
 
@@ -49,12 +50,14 @@ def positive_fps(text: str) -> float:
     return value
 
 
-def check_output(path: str) -> None:
+def check_output(path: str, *, suffixes: Sequence[str] | None = None) -> None:
+    """Refuse an output path with the wrong suffix or a missing folder, before any work."""
+    allowed = CURVE_SUFFIXES if suffixes is None else tuple(suffixes)
     suffix = os.path.splitext(path)[1].lower()
-    if suffix not in CURVE_SUFFIXES:
+    if suffix not in allowed:
         raise ParameterError(
             f"output {path!r} has suffix {suffix or '(none)'!r}; expected one of "
-            f"{', '.join(CURVE_SUFFIXES)}"
+            f"{', '.join(allowed)}"
         )
     parent = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(parent):
@@ -65,6 +68,7 @@ def check_output(path: str) -> None:
 
 def _cmd_render(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     check_output(args.output)
+    rig = None if args.rig is None else load_rig(args.rig)  # a bad rig fails before rendering
     timeline = load_timeline(args.timeline)
     bar = _ProgressBar(err)
     began = time.monotonic()
@@ -72,10 +76,12 @@ def _cmd_render(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         curves = render(timeline, fps=args.fps, progress=bar)
     finally:
         bar.close()
-    write_curves(curves, args.output)
+    written = curves if rig is None else rig.forward(curves)
+    write_curves(written, args.output)
     seconds = time.monotonic() - began
+    columns = "channels" if rig is None else f"shapes of rig {rig.name}"
     out.write(
-        f"wrote {args.output}: {curves.n_frames} frames x {len(curves.names)} channels "
+        f"wrote {args.output}: {written.n_frames} frames x {len(written.names)} {columns} "
         f"at {curves.fps:g} fps ({curves.duration:.2f} s) in {seconds:.2f} s\n"
     )
     if args.summary:
@@ -143,6 +149,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "-o", "--output", required=True, help="output file: .csv, .npz or .json"
     )
     render_cmd.add_argument("--fps", type=positive_fps, help="frame rate (default: the timeline's)")
+    render_cmd.add_argument(
+        "--rig",
+        metavar="NAME|FILE",
+        help="write rig weights instead of AU curves: a time column, then the rig's shape names "
+        "(built-in rig name such as arkit52, or a rig file; `avatardrive rigs` lists them)",
+    )
     render_cmd.add_argument(
         "--summary",
         action="store_true",
