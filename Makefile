@@ -24,8 +24,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python demo/author_timeline.py --out $(OUT)
-	$(BIN)/avatardrive render demo/timelines/conversation.toml -o $(OUT)/conversation.csv --summary
+	$(BIN)/python demo/run_demo.py --out $(OUT)
 
 sysdeps:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \

@@ -7,74 +7,13 @@ reason, when oscdump is missing outside CI; in CI (``CI=true``) a missing oscdum
 
 from __future__ import annotations
 
-import contextlib
-import os
-import shutil
-import socket
-import subprocess
-import threading
-import time
-from collections.abc import Callable, Iterator
-from itertools import groupby
-
 import numpy as np
-import pytest
+from receivers import bundles, running_oscdump, wait_for
 
 from avatardrive.transport import LIVE_LINK_SHAPES, Frame, FrameClock, UdpSink
 
 ARKIT = tuple(name[0].lower() + name[1:] for name in LIVE_LINK_SHAPES)
 CHANNELS = ("AU1_L", "AU1_R", "AU12_L", "AU12_R")
-
-
-@pytest.fixture(scope="module")
-def oscdump() -> str:
-    path = shutil.which("oscdump")
-    if path is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("oscdump is not installed; CI needs the Debian package liblo-tools")
-        pytest.skip("oscdump is not installed (Debian package liblo-tools)")
-    return path
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float = 15.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return predicate()
-
-
-@contextlib.contextmanager
-def running_oscdump(program: str) -> Iterator[tuple[int, list[str]]]:
-    """Start ``oscdump -L <port>``, wait until it prints a probe, yield (port, its lines)."""
-    port = free_port()
-    lines: list[str] = []
-    with subprocess.Popen([program, "-L", str(port)], stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, text=True) as process:
-        stdout = process.stdout
-        assert stdout is not None
-        reader = threading.Thread(target=lambda: lines.extend(iter(stdout.readline, "")))
-        reader.start()
-        try:
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-                def probed() -> bool:
-                    probe.sendto(b"/probe\x00\x00,\x00\x00\x00", ("127.0.0.1", port))
-                    return any("/probe" in line for line in lines) or process.poll() is not None
-
-                assert wait_for(probed), "oscdump printed nothing"
-            assert process.poll() is None, f"oscdump exited: {process.stderr.read()}"  # type: ignore[union-attr]
-            yield port, lines
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
-            reader.join(timeout=10)
 
 
 def stream(port: int, url: str, count: int, *, au: bool = False) -> list[Frame]:
@@ -92,18 +31,14 @@ def stream(port: int, url: str, count: int, *, au: bool = False) -> list[Frame]:
     return sent
 
 
-def bundles(lines: list[str], prefix: str) -> list[list[list[str]]]:
-    """Lines from the stream (probes left out) grouped by timetag, split into fields."""
-    fields = [line.split() for line in lines if line.split()[1:2] and
-              line.split()[1].startswith(prefix)]
-    return [list(group) for _, group in groupby(fields, key=lambda f: f[0])]
-
-
 def test_vmc_frames_arrive_whole_with_apply_last(oscdump: str) -> None:
     with running_oscdump(oscdump) as (port, lines):
         sent = stream(port, "vmc://127.0.0.1:{port}", 30)  # fewer if a loaded machine skips
-        assert wait_for(lambda: len(bundles(lines, "/VMC/")) >= len(sent) and
-                        len(bundles(lines, "/VMC/")[-1]) == 53)
+        assert wait_for(
+            lambda: (
+                len(bundles(lines, "/VMC/")) >= len(sent) and len(bundles(lines, "/VMC/")[-1]) == 53
+            )
+        )
     received = bundles(lines, "/VMC/")
     assert len(received) == len(sent) >= 20
     for frame, group in zip(sent, received, strict=True):
@@ -122,8 +57,9 @@ def test_generic_frames_carry_every_shape_and_au_channel(oscdump: str) -> None:
     received = bundles(lines, "/avatardrive/")
     assert len(received) == len(sent) >= 10
     for frame, group in zip(sent, received, strict=True):
-        assert [f[1] for f in group] == ([f"/avatardrive/{n}" for n in ARKIT]
-                                         + [f"/avatardrive/au/{c}" for c in CHANNELS])
+        assert [f[1] for f in group] == (
+            [f"/avatardrive/{n}" for n in ARKIT] + [f"/avatardrive/au/{c}" for c in CHANNELS]
+        )
         assert {f[2] for f in group} == {"f"}
         expected = np.concatenate([frame.values, frame.au])
         np.testing.assert_allclose([float(f[3]) for f in group], expected, atol=6e-7)

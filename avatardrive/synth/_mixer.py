@@ -105,14 +105,17 @@ class Mixer:
             An unknown emotion name.
         """
         event = replace(event, start=max(0.0, now))
-        resolved = resolve_event(
-            event,
-            index=self._triggered,
-            seed=self._seed,
-            avatar_asymmetry=self._asymmetry,
-            library=self._library,
-            prototypes=self._prototypes,
-        )
+        try:
+            resolved = resolve_event(
+                event,
+                index=self._triggered,
+                seed=self._seed,
+                avatar_asymmetry=self._asymmetry,
+                library=self._library,
+                prototypes=self._prototypes,
+            )
+        except TimelineError as err:  # a trigger is no timeline event: drop the events[i] place
+            raise TimelineError(err.message) from None
         self._triggered += 1
         self._layers.append(Layer(resolved))
         del self._layers[:-_MAX_LAYERS]

@@ -38,6 +38,8 @@ class MonitorSnapshot:
     ----------
     values
         Latest value per key (shape name for VMC, address otherwise).
+    peaks
+        Largest value seen per key.
     frames
         Frames seen (Apply messages, or bundles without one).
     rate
@@ -53,6 +55,7 @@ class MonitorSnapshot:
     """
 
     values: Mapping[str, float]
+    peaks: Mapping[str, float]
     frames: int
     rate: float
     max_gap: float
@@ -83,6 +86,7 @@ class MonitorState:
                                  f"above 0 seconds and at least one key")
         self._window, self._max_keys, self._max_depth = window, max_keys, max_depth
         self._values: dict[str, float] = {}
+        self._peaks: dict[str, float] = {}
         self._times: deque[float] = deque(maxlen=_TIMES)
         self._frames = self._datagrams = self._messages = self._malformed = self._dropped = 0
         self._max_gap = self._last_gap = 0.0
@@ -112,7 +116,8 @@ class MonitorState:
         recent = [t for t in self._times if t >= now - self._window]
         span = recent[-1] - recent[0] if len(recent) > 1 else 0.0
         rate = (len(recent) - 1) / span if span > 0 else 0.0
-        return MonitorSnapshot(MappingProxyType(dict(self._values)), self._frames, rate,
+        return MonitorSnapshot(MappingProxyType(dict(self._values)),
+                               MappingProxyType(dict(self._peaks)), self._frames, rate,
                                self._max_gap, self._last_gap, self._datagrams, self._messages,
                                self._malformed, self._dropped, now - self._last_datagram)
 
@@ -123,6 +128,7 @@ class MonitorState:
         key, value = reading
         if key in self._values or len(self._values) < self._max_keys:
             self._values[key] = value
+            self._peaks[key] = max(value, self._peaks.get(key, value))
         else:
             self._dropped += 1
 

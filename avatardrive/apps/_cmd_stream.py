@@ -1,0 +1,253 @@
+"""Streaming commands: ``play`` (timeline to engines), ``monitor`` (a debugging receiver) and
+``export`` (a timeline as a Live Link Face CSV or rig weights)."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import math
+import time
+from collections.abc import Callable, Mapping
+from typing import TextIO
+
+import numpy as np
+from numpy.typing import NDArray
+
+from avatardrive.apps._cmd_timeline import check_output, positive_fps
+from avatardrive.apps._player import Player, PlayReport, Route, open_routes
+from avatardrive.curves import Curves, write_curves
+from avatardrive.errors import ParameterError
+from avatardrive.retarget import load_rig
+from avatardrive.synth import Mixer, render
+from avatardrive.timeline import Timeline, load_timeline
+from avatardrive.transport import (
+    ControlListener,
+    Frame,
+    LiveLinkCsvSink,
+    MonitorSnapshot,
+    StreamMonitor,
+    ValueRange,
+)
+
+__all__ = ["register", "timeline_base"]
+
+FloatArray = NDArray[np.float32]
+
+_MONITOR_TOP = 12
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is out of range; expected 0 to 65535")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"{text!r}; expected seconds above 0")
+    return value
+
+
+def timeline_base(curves: Curves, *, loop: bool) -> Callable[[float], FloatArray]:
+    """The base source of a rendered timeline: its frame at a time (held after the end)."""
+    last = curves.n_frames - 1
+
+    def base(t: float) -> FloatArray:
+        index = round((t - curves.start) * curves.fps)
+        index = index % curves.n_frames if loop else min(max(index, 0), last)
+        row: FloatArray = curves.values[index]
+        return row
+
+    return base
+
+
+def _play_report(out: TextIO, report: PlayReport, routes: list[Route], seconds: float) -> None:
+    clock = report.clock
+    out.write(
+        f"played {clock.frames} frames in {seconds:.2f} s, skipped {clock.skipped}; lateness "
+        f"p50 {clock.p50 * 1e3:.2f} ms, p99 {clock.p99 * 1e3:.2f} ms\n"
+    )
+    for route in routes:
+        stats = getattr(route.sink, "stats", None)
+        detail = f" ({stats.datagrams} datagrams, {stats.errors} errors)" if stats else ""
+        out.write(f"  -> {route.label} as {route.rig.name}{detail}\n")
+    if report.commands:
+        out.write(f"control: {report.commands} commands, {report.rejected_commands} ignored\n")
+
+
+def _cmd_play(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    timeline = load_timeline(args.timeline)
+    curves = render(timeline, fps=args.rate)
+    frames: int | None = curves.n_frames
+    if args.loop:
+        frames = None if args.seconds is None else round(args.seconds * args.rate)
+    elif args.seconds is not None:
+        frames = min(curves.n_frames, round(args.seconds * args.rate))
+    routes = open_routes(args.to, rig=args.rig)
+    control = ControlListener(args.control, host=args.control_host) if args.control else None
+    mixer = Mixer(seed=timeline.seed, avatar_asymmetry=timeline.asymmetry,
+                  prototypes=timeline.prototypes)  # fmt: skip
+    base = timeline_base(curves, loop=args.loop)
+    player = Player(base, routes, rate=args.rate, mixer=mixer, control=control)
+    if control is not None:
+        host, port = control.address
+        out.write(f"control: listening on {host}:{port}\n")
+    out.write(
+        f"playing {args.timeline} at {args.rate:g} Hz to {', '.join(r.label for r in routes)}\n"
+    )
+    out.flush()
+    began = time.monotonic()
+    try:
+        report = player.run(frames=frames)
+    finally:
+        for route in routes:
+            route.sink.close()
+        if control is not None:
+            control.close()
+    if report.interrupted:
+        out.write("stopped; sent a neutral frame\n")
+    _play_report(out, report, routes, time.monotonic() - began)
+    return 0
+
+
+def _format_values(values: Mapping[str, float], *, top: int) -> list[str]:
+    ranked = sorted(values.items(), key=lambda item: (-abs(item[1]), item[0]))[:top]
+    return [f"    {name:<40.40} {value:8.3f}" for name, value in ranked]
+
+
+def _monitor_status(snapshot: MonitorSnapshot, *, top: int, peaks: bool = False) -> str:
+    head = (
+        f"frames {snapshot.frames}  rate {snapshot.rate:.1f}/s  max gap "
+        f"{snapshot.max_gap * 1e3:.0f} ms  datagrams {snapshot.datagrams}  malformed "
+        f"{snapshot.malformed}  shapes {len(snapshot.values)}"
+    )
+    values = snapshot.peaks if peaks else snapshot.values
+    title = "  peak value per shape:" if peaks else "  current values:"
+    return "\n".join([head, title, *_format_values(values, top=top)]) + "\n"
+
+
+def _cmd_monitor(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    with StreamMonitor(args.port, host=args.host) as monitor:
+        host, port = monitor.address
+        out.write(f"monitor: listening on {host}:{port} (Ctrl-C to stop)\n")
+        out.flush()
+        began = time.monotonic()
+        next_status = began + args.every
+        first_seen: float | None = None
+        try:
+            while True:
+                time.sleep(0.05)
+                now = time.monotonic()
+                snapshot = monitor.snapshot()
+                if first_seen is None and snapshot.datagrams:
+                    first_seen = now - snapshot.age
+                if args.seconds is not None and now - began >= args.seconds:
+                    break
+                if args.idle is not None and snapshot.datagrams and snapshot.age >= args.idle:
+                    break
+                if now >= next_status:
+                    out.write(_monitor_status(snapshot, top=args.top))
+                    out.flush()
+                    next_status += args.every
+        except KeyboardInterrupt:
+            pass
+        snapshot = monitor.snapshot()
+    span = (time.monotonic() - snapshot.age) - first_seen if first_seen is not None else 0.0
+    average = (snapshot.frames - 1) / span if span > 0 and snapshot.frames > 1 else 0.0
+    snapshot = dataclasses.replace(snapshot, rate=average)
+    out.write(
+        "\nreceived in all (rate: the average):\n"
+        + _monitor_status(snapshot, top=10**6, peaks=True)
+    )
+    return 0
+
+
+def _export_livelink(curves: Curves, timeline: Timeline, path: str, rig_name: str) -> int:
+    rig = load_rig(rig_name)
+    weights = rig.forward(curves)
+    sink = LiveLinkCsvSink(path, rate=round(curves.fps), ranges=ValueRange(0.0, rig.scale))
+    with sink:
+        for index, row in enumerate(weights.values):
+            sink.send(Frame(index, float(index / curves.fps), rig.shape_names, row))
+    return weights.n_frames
+
+
+def _cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    check_output(args.output, suffixes=(".csv",) if args.format == "livelink-csv" else None)
+    timeline = load_timeline(args.timeline)
+    curves = render(timeline, fps=args.fps)
+    if args.format == "livelink-csv":
+        if round(curves.fps) != curves.fps:
+            raise ParameterError(f"fps {curves.fps:g}; a Live Link CSV needs a whole frame rate")
+        frames = _export_livelink(curves, timeline, args.output, args.rig)
+    else:
+        weights = load_rig(args.rig).forward(curves)
+        write_curves(weights, args.output)
+        frames = weights.n_frames
+    out.write(f"wrote {args.output}: {frames} frames of {args.rig} as {args.format}\n")
+    return 0
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``play``, ``monitor`` and ``export`` to the ``avatardrive`` command line."""
+    play = commands.add_parser(
+        "play",
+        help="stream a timeline to engines over OSC (VMC, VRChat, generic)",
+        description="Play a timeline in real time to one or more destinations. Control messages "
+        "(/avatardrive/emotion s f, /avatardrive/micro s f, /avatardrive/au s f f, "
+        "/avatardrive/neutral) layer expressions on top. Ctrl-C or the end of the timeline sends "
+        "a final neutral frame.",
+    )
+    play.add_argument("timeline", help="timeline file (.toml or .json)")
+    play.add_argument("--to", action="append", required=True, metavar="URL",
+                      help="destination, e.g. vmc://127.0.0.1:39539, osc://host:port?rig=arkit52, "
+                      "vrchat://127.0.0.1:9000 (repeat for several)")  # fmt: skip
+    play.add_argument("--rig", help="rig for destinations whose URL names none (default per "
+                      "scheme: vmc vrm0, vrchat vrcft, osc arkit52)")  # fmt: skip
+    play.add_argument("--rate", type=positive_fps, default=60.0, help="frames per second (60)")
+    play.add_argument("--loop", action="store_true", help="start over at the end")
+    play.add_argument("--seconds", type=_seconds, help="stop after this many seconds")
+    play.add_argument("--control", type=_port, metavar="PORT",
+                      help="listen for control messages on this UDP port")  # fmt: skip
+    play.add_argument("--control-host", default="127.0.0.1",
+                      help="address the control port binds (127.0.0.1)")  # fmt: skip
+    play.set_defaults(func=_cmd_play)
+
+    monitor = commands.add_parser(
+        "monitor",
+        help="receive an OSC stream and show its values, frame rate and gaps",
+        description="A debugging receiver for any OSC sender (VMC, VRChat, generic).",
+    )
+    monitor.add_argument("--port", type=_port, default=39539, help="UDP port (39539, VMC)")
+    monitor.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
+    monitor.add_argument("--every", type=_seconds, default=1.0, help="status every N seconds")
+    monitor.add_argument("--top", type=int, default=_MONITOR_TOP, help="values shown per status")
+    monitor.add_argument("--seconds", type=_seconds, help="stop after this many seconds")
+    monitor.add_argument("--idle", type=_seconds,
+                         help="stop once the stream has been silent this long")  # fmt: skip
+    monitor.set_defaults(func=_cmd_monitor)
+
+    export = commands.add_parser(
+        "export",
+        help="write a timeline as rig weights (Live Link Face CSV, CSV, NPZ, JSON)",
+        description="Render a timeline, retarget it and write it for other tools: "
+        "--format livelink-csv writes Live Link Face's CSV (PascalCase ARKit names, Timecode, "
+        "BlendShapeCount).",
+    )
+    export.add_argument("timeline", help="timeline file (.toml or .json)")
+    export.add_argument("--rig", default="arkit52", help="rig name or file (arkit52)")
+    export.add_argument(
+        "--format", choices=("livelink-csv", "weights"), default="livelink-csv",
+        help="livelink-csv (default) or weights (.csv/.npz/.json by suffix)",
+    )  # fmt: skip
+    export.add_argument("--fps", type=positive_fps, help="frame rate (default: the timeline's)")
+    export.add_argument("-o", "--output", required=True, help="output file")
+    export.set_defaults(func=_cmd_export)
