@@ -1,0 +1,423 @@
+"""Frames and the frame-source interface; webcam, video file and image-folder sources.
+
+Mirroring convention
+--------------------
+"Left" and "right" always mean the performer's own sides. In an **unmirrored** image (a photo, a
+video from a camera, the raw frames of a webcam read through OpenCV) the performer faces the
+camera, so the performer's left appears on the image's **right**. A **mirrored** image (a selfie
+preview, a virtual camera with "mirror" switched on) shows the performer's left on the image's
+left. Sources say which kind they deliver through ``mirrored``; the estimators use it to name the
+sides (they never flip pixels). Every source defaults to ``mirrored=False``, because that is what
+OpenCV delivers from a webcam and what cameras record; pass ``mirrored=True`` for a source that
+mirrors.
+
+Timing
+------
+Every frame carries ``time``, seconds since the source's first frame: ``index / fps`` for video
+files and image folders, the recorded timecode for Live Link recordings, the capture clock for a
+webcam. Replaying at the original pace is the caller's job (sources never sleep).
+"""
+
+from __future__ import annotations
+
+import abc
+import logging
+import os
+import re
+import time as _time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+import numpy as np
+import numpy.typing as npt
+
+from avatardrive._files import display_path
+from avatardrive.errors import ParameterError, TrackingError
+
+__all__ = [
+    "IMAGE_SUFFIXES",
+    "Frame",
+    "FrameSource",
+    "ImageFolderSource",
+    "VideoSource",
+    "WebcamSource",
+]
+
+logger = logging.getLogger("avatardrive.tracking")
+
+#: File name endings an :class:`ImageFolderSource` reads (case-insensitive).
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
+_DEFAULT_WEBCAM_FPS = 30.0
+_EXACT_COUNT_SUFFIXES = (".avi", ".mp4", ".m4v", ".mov")
+
+
+@dataclass(frozen=True, eq=False)
+class Frame:
+    """One frame from a source: an image, or recorded ARKit blendshape weights.
+
+    Attributes
+    ----------
+    index : int
+        Position in the source, from 0.
+    time : float
+        Seconds since the source's first frame.
+    image : ndarray of uint8, shape (height, width, 3), or None
+        RGB pixels (sources convert from OpenCV's BGR). ``None`` for recorded blendshapes.
+    mirrored : bool
+        True when the image is a mirror image (the performer's left on the image's left).
+    shapes : ndarray of float32, shape (n_shapes,), or None
+        Recorded blendshape weights (Live Link Face), named by ``shape_names``.
+    shape_names : tuple of str, or None
+        Names of ``shapes`` as the recording spells them, e.g. ``"MouthSmileLeft"``.
+    head_pose : ndarray of float32, shape (3,), or None
+        Recorded head (yaw, pitch, roll) in degrees, when the recording has it.
+    """
+
+    index: int
+    time: float
+    image: npt.NDArray[np.uint8] | None = None
+    mirrored: bool = False
+    shapes: npt.NDArray[np.float32] | None = None
+    shape_names: tuple[str, ...] | None = None
+    head_pose: npt.NDArray[np.float32] | None = None
+
+
+class FrameSource(abc.ABC):
+    """The one interface of every frame source: ``open`` / ``read`` / ``close``.
+
+    A source is a context manager (``with VideoSource(path) as source:`` opens and closes it).
+    ``read()`` returns the next :class:`Frame`, or ``None`` at the end of a finite source.
+
+    Attributes
+    ----------
+    description : str
+        What the source reads, for messages (a path, ``"webcam 0"``).
+    fps : float
+        Nominal frames per second (known after ``open``).
+    mirrored : bool
+        Whether frames are mirror images; copied into every frame.
+    frame_index : int
+        Number of frames read so far, i.e. the index the next frame will get.
+    """
+
+    description: str
+    fps: float
+    mirrored: bool
+    frame_index: int
+
+    def __init__(self, description: str, *, mirrored: bool, fps: float = 0.0) -> None:
+        self.description = description
+        self.mirrored = bool(mirrored)
+        self.fps = fps
+        self.frame_index = 0
+        self._open = False
+
+    @property
+    def is_open(self) -> bool:
+        """Whether ``open`` has succeeded and ``close`` has not been called since."""
+        return self._open
+
+    def open(self) -> Self:
+        """Open the source (idempotent); raise :class:`TrackingError` if it cannot be used."""
+        if not self._open:
+            self._do_open()
+            self._open = True
+            self.frame_index = 0
+        return self
+
+    def read(self) -> Frame | None:
+        """The next frame, or ``None`` at the end of the source.
+
+        Raises
+        ------
+        TrackingError
+            The source is not open, or it fails (a camera stops, a video is truncated).
+        """
+        if not self._open:
+            raise TrackingError("read() before open(); use 'with source:' or call open()",
+                                source=self.description)
+        frame = self._do_read()
+        if frame is not None:
+            self.frame_index += 1
+        return frame
+
+    def close(self) -> None:
+        """Release the source (idempotent)."""
+        if self._open:
+            self._open = False
+            self._do_close()
+
+    def __enter__(self) -> Self:
+        return self.open()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @abc.abstractmethod
+    def _do_open(self) -> None: ...
+
+    @abc.abstractmethod
+    def _do_read(self) -> Frame | None: ...
+
+    def _do_close(self) -> None:  # noqa: B027 - optional hook
+        pass
+
+
+def _cv2() -> Any:
+    """OpenCV, imported on first use so that ``import avatardrive.tracking`` stays light."""
+    try:
+        import cv2
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise TrackingError(
+            f"OpenCV is not installed ({exc}); install the 'tracking' extra: "
+            f"pip install 'avatardrive[tracking]'"
+        ) from None
+    return cv2
+
+
+def _positive_fps(fps: float, what: str) -> float:
+    value = float(fps)
+    if not np.isfinite(value) or value <= 0.0:
+        raise ParameterError(f"{what} is {fps!r}; expected a frame rate above 0")
+    return value
+
+
+def _to_rgb(cv2: Any, bgr: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+    if bgr.ndim == 2:
+        return np.ascontiguousarray(cv2.cvtColor(bgr, cv2.COLOR_GRAY2RGB))
+    if bgr.shape[2] == 4:
+        return np.ascontiguousarray(cv2.cvtColor(bgr, cv2.COLOR_BGRA2RGB))
+    return np.ascontiguousarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+
+
+class WebcamSource(FrameSource):
+    """Live frames from a camera through OpenCV.
+
+    Parameters
+    ----------
+    index : int
+        OpenCV camera index.
+    mirrored : bool
+        Whether the camera delivers mirror images. OpenCV delivers a webcam's frames unmirrored
+        (as a photo: the performer's left on the image's right), so the default is False.
+    width, height : int, optional
+        Requested capture size; the camera may pick another.
+    fps : float, optional
+        Requested frame rate; ``fps`` reports what the camera says (30 when it says nothing).
+    clock : callable returning seconds
+        Capture clock for frame times; ``time.monotonic`` by default.
+
+    Raises
+    ------
+    TrackingError
+        On ``open``: ``"no camera at index 0"``; on ``read``: the camera stopped delivering.
+    """
+
+    def __init__(
+        self,
+        index: int = 0,
+        *,
+        mirrored: bool = False,
+        width: int | None = None,
+        height: int | None = None,
+        fps: float | None = None,
+        clock: Callable[[], float] = _time.monotonic,
+    ) -> None:
+        super().__init__(f"webcam {index}", mirrored=mirrored)
+        self.index = int(index)
+        self._request = (width, height, None if fps is None else _positive_fps(fps, "fps"))
+        self._clock = clock
+        self._cap: Any = None
+        self._t0 = 0.0
+
+    def _do_open(self) -> None:
+        cv2 = _cv2()
+        level = cv2.getLogLevel()
+        cv2.setLogLevel(0)  # silent: OpenCV's warning about the missing device; we raise instead
+        try:
+            cap = cv2.VideoCapture(self.index)
+            opened = bool(cap.isOpened())
+        finally:
+            cv2.setLogLevel(level)
+        if not opened:
+            cap.release()
+            raise TrackingError(f"no camera at index {self.index}", source=self.description)
+        width, height, fps = self._request
+        if width:
+            cap.set(cv2.CAP_PROP_FRAME_WIDTH, width)
+        if height:
+            cap.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
+        if fps:
+            cap.set(cv2.CAP_PROP_FPS, fps)
+        reported = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
+        self.fps = reported if np.isfinite(reported) and reported > 0 else _DEFAULT_WEBCAM_FPS
+        self._cap = cap
+        self._t0 = self._clock()
+
+    def _do_read(self) -> Frame | None:
+        ok, bgr = self._cap.read()
+        now = self._clock() - self._t0
+        if not ok or bgr is None:
+            raise TrackingError(
+                f"the camera stopped delivering frames after {self.frame_index}",
+                source=self.description,
+            )
+        return Frame(self.frame_index, now, _to_rgb(_cv2(), bgr), mirrored=self.mirrored)
+
+    def _do_close(self) -> None:
+        if self._cap is not None:
+            self._cap.release()
+            self._cap = None
+
+
+class VideoSource(FrameSource):
+    """Frames of a video file, decoded by OpenCV (FFmpeg).
+
+    Frame ``i`` has time ``i / fps`` (constant frame rate). A video whose decoding stops before
+    the frame count its container declares is truncated or corrupt: ``read`` raises
+    :class:`TrackingError` naming the frame where decoding stopped, after returning every frame
+    before it (the caller keeps those). AVI, MP4 and QuickTime files store an exact count, so any
+    shortfall is an error; other containers (Matroska, WebM, MPEG-TS) only let FFmpeg estimate it
+    from the duration, so a shortfall of up to 2 frames or 1 % is accepted there.
+
+    Parameters
+    ----------
+    path : str or path
+        The video file.
+    mirrored : bool
+        Whether the video is a mirror image (see the module docstring).
+    fps : float, optional
+        Override the container's frame rate (for timing only).
+    count_tolerance : int, optional
+        Frames the decoded count may fall short of the declared count without an error
+        (default: as described above).
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        mirrored: bool = False,
+        fps: float | None = None,
+        count_tolerance: int | None = None,
+    ) -> None:
+        super().__init__(display_path(path), mirrored=mirrored)
+        self.path = Path(path)
+        self._fps_override = None if fps is None else _positive_fps(fps, "fps")
+        self._tolerance = count_tolerance
+        self.count_tolerance = 0
+        self.declared_frames = 0
+        self._cap: Any = None
+
+    def _do_open(self) -> None:
+        if not self.path.is_file():
+            raise TrackingError("no such video file", source=self.description)
+        cv2 = _cv2()
+        cap = cv2.VideoCapture(str(self.path))
+        if not cap.isOpened():
+            cap.release()
+            raise TrackingError(
+                "the video does not open (not a video, an unsupported codec, or its header "
+                "is damaged)",
+                source=self.description,
+            )
+        fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
+        if self._fps_override is not None:
+            fps = self._fps_override
+        if not np.isfinite(fps) or fps <= 0:
+            cap.release()
+            raise TrackingError("the video does not declare a frame rate; pass fps=",
+                                source=self.description)
+        self.fps = fps
+        self.declared_frames = max(0, int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0))
+        if self._tolerance is not None:
+            self.count_tolerance = max(0, int(self._tolerance))
+        elif self.path.suffix.lower() in _EXACT_COUNT_SUFFIXES:
+            self.count_tolerance = 0
+        else:
+            self.count_tolerance = max(2, self.declared_frames // 100)
+        self._cap = cap
+
+    def _do_read(self) -> Frame | None:
+        ok, bgr = self._cap.read()
+        i = self.frame_index
+        if ok and bgr is not None:
+            return Frame(i, i / self.fps, _to_rgb(_cv2(), bgr), mirrored=self.mirrored)
+        if self.declared_frames and i < self.declared_frames - self.count_tolerance:
+            raise TrackingError(
+                f"decoding stopped at frame {i} of the {self.declared_frames} the container "
+                f"declares; the file is truncated or corrupt (frames 0-{i - 1} were read)",
+                source=self.description,
+                where=f"frame {i}",
+            )
+        return None
+
+    def _do_close(self) -> None:
+        if self._cap is not None:
+            self._cap.release()
+            self._cap = None
+
+
+def _natural_key(path: Path) -> list[object]:
+    return [int(part) if part.isdigit() else part.casefold()
+            for part in re.split(r"(\d+)", path.name)]
+
+
+class ImageFolderSource(FrameSource):
+    """The images of one folder, in natural name order (``2.png`` before ``10.png``).
+
+    Parameters
+    ----------
+    folder : str or path
+        The folder; files ending in one of :data:`IMAGE_SUFFIXES` are read, others ignored.
+    fps : float
+        Frame rate that times the images: image ``i`` is at ``i / fps`` seconds.
+    mirrored : bool
+        Whether the images are mirror images.
+
+    Raises
+    ------
+    TrackingError
+        On ``open``: not a folder, or no images in it; on ``read``: an image does not decode.
+    """
+
+    def __init__(
+        self, folder: str | os.PathLike[str], *, fps: float, mirrored: bool = False
+    ) -> None:
+        super().__init__(display_path(folder), mirrored=mirrored,
+                         fps=_positive_fps(fps, "fps"))
+        self.folder = Path(folder)
+        self.files: tuple[Path, ...] = ()
+
+    def _do_open(self) -> None:
+        if not self.folder.is_dir():
+            raise TrackingError("not a folder; expected a folder of images",
+                                source=self.description)
+        files = [p for p in self.folder.iterdir()
+                 if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES]
+        if not files:
+            raise TrackingError(
+                f"no images in the folder; expected files ending in {', '.join(IMAGE_SUFFIXES)}",
+                source=self.description,
+            )
+        self.files = tuple(sorted(files, key=_natural_key))
+
+    def _do_read(self) -> Frame | None:
+        i = self.frame_index
+        if i >= len(self.files):
+            return None
+        cv2 = _cv2()
+        path = self.files[i]
+        bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        if bgr is None:
+            raise TrackingError("the image does not decode", source=display_path(path),
+                                where=f"frame {i}")
+        return Frame(i, i / self.fps, _to_rgb(cv2, bgr), mirrored=self.mirrored)

@@ -1,0 +1,347 @@
+"""The per-frame tracking pipeline: backend -> estimate -> calibration -> filter -> face-lost.
+
+:class:`Tracker` is pure computation apart from the backend's MediaPipe call: no sockets, threads
+or clocks; time comes from the frames.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from avatardrive.errors import ParameterError, TrackingError
+from avatardrive.facs import N_CHANNELS, channels_of
+from avatardrive.tracking._backends import Backend
+from avatardrive.tracking._calibration import (
+    BaselineParams,
+    Calibration,
+    NeutralCapture,
+    RunningBaseline,
+)
+from avatardrive.tracking._estimate import (
+    ESTIMATOR_VERSION,
+    BlendshapeEstimator,
+    Estimator,
+    LandmarkEstimator,
+    Observation,
+)
+from avatardrive.tracking._filters import (
+    AttackDecayParams,
+    AUFilter,
+    OneEuroParams,
+    make_filter,
+)
+from avatardrive.tracking._frames import Frame
+
+__all__ = ["DEFAULT_FILTER", "LostFaceParams", "TrackResult", "Tracker"]
+
+logger = logging.getLogger("avatardrive.tracking")
+
+FloatArray = npt.NDArray[np.float64]
+Float32Array = npt.NDArray[np.float32]
+_BLINK = channels_of(45)
+_CLOSED = channels_of(43)
+_CLOSED_LEVEL = 0.5
+
+#: The tracker's default smoothing: One Euro with blink-safe settings.
+DEFAULT_FILTER = OneEuroParams()
+
+
+def _min_jerk(u: float) -> float:
+    u = min(max(u, 0.0), 1.0)
+    return u * u * u * (10.0 - 15.0 * u + 6.0 * u * u)
+
+
+@dataclass(frozen=True)
+class LostFaceParams:
+    """What the output does when the face is lost and found again (seconds).
+
+    The last output is held for ``hold``, then relaxes to neutral along a minimum-jerk offset over
+    ``relax``. When the face is found again the output blends from where it is to the new
+    estimate over ``reacquire``, so nothing jumps; the same blend runs when a neutral capture
+    ends and estimates start (or switch to the new neutral).
+    """
+
+    hold: float = 0.25
+    relax: float = 0.5
+    reacquire: float = 0.2
+
+    def __post_init__(self) -> None:
+        for name in ("hold", "relax", "reacquire"):
+            value = getattr(self, name)
+            if not math.isfinite(value) or value < 0:
+                raise ParameterError(f"LostFaceParams.{name} is {value!r}; expected >= 0")
+
+
+@dataclass(frozen=True, eq=False)
+class TrackResult:
+    """The tracker's output for one frame.
+
+    Attributes
+    ----------
+    time : float
+        The frame's time in seconds.
+    au : ndarray of float32, shape (N_CHANNELS,)
+        AU channels in [0, 1] (never NaN), performer's sides.
+    head_pose : ndarray of float32, shape (3,)
+        (yaw, pitch, roll) in degrees, performer-centred (see ``avatardrive.tracking``); relative
+        to the calibrated neutral pose unless the tracker was made with ``head_relative=False``.
+    face_found : bool
+        Whether the backend found a face in this frame.
+    landmarks : ndarray of float32, shape (478, 3), or None
+        The mesh in pixels, when the backend gives one and found a face.
+    calibrating : bool
+        True while the neutral is being captured (the AU output is neutral meanwhile).
+    """
+
+    time: float
+    au: Float32Array
+    head_pose: Float32Array
+    face_found: bool
+    landmarks: Float32Array | None = None
+    calibrating: bool = False
+
+
+def _default_estimator(backend: Backend) -> Estimator:
+    if backend.kind == "landmarks":
+        return LandmarkEstimator()
+    return BlendshapeEstimator()
+
+
+class Tracker:
+    """Frames in, AU frames out: estimation, neutral calibration, filtering, face-lost handling.
+
+    Parameters
+    ----------
+    backend : Backend
+        :class:`FaceMeshBackend`, :class:`FaceLandmarkerBackend` or :class:`RecordedBlendshapes`.
+        The tracker does not close it.
+    calibration : Calibration, optional
+        A neutral made earlier by the same backend. Without one, the first
+        ``calibrate_seconds`` of frames with a face are captured as the neutral (the output is
+        neutral meanwhile, then blends in over ``lost.reacquire``).
+    filter : OneEuroParams, AttackDecayParams or None
+        Smoothing of the AU channels (default One Euro, blink-safe); ``None`` for raw output.
+    calibrate_seconds : float
+        Span of the automatic (or requested) neutral capture; 0 takes a single frame.
+    lost : LostFaceParams
+        Hold / relax / reacquire timing.
+    baseline : BaselineParams, optional
+        A slowly-updating baseline for long sessions (off by default).
+    estimator : Estimator, optional
+        Default: :class:`LandmarkEstimator` for landmark backends, :class:`BlendshapeEstimator`
+        (rig ``arkit52``) for blendshape backends.
+    eyes_closed_after : float
+        Seconds an eye must stay more than half closed before its closure moves from AU45
+        (blink) to AU43 (eyes closed).
+    head_relative : bool
+        Report head pose relative to the calibrated neutral pose (default) or absolute.
+    performer : str
+        Stored with a calibration captured by this tracker.
+
+    Raises
+    ------
+    TrackingError
+        ``calibration`` was made by another backend or another estimator.
+    """
+
+    def __init__(
+        self,
+        backend: Backend,
+        *,
+        calibration: Calibration | None = None,
+        filter: OneEuroParams | AttackDecayParams | None = DEFAULT_FILTER,
+        calibrate_seconds: float = 1.0,
+        lost: LostFaceParams | None = None,
+        baseline: BaselineParams | None = None,
+        estimator: Estimator | None = None,
+        eyes_closed_after: float = 0.5,
+        head_relative: bool = True,
+        performer: str = "",
+    ) -> None:
+        self.backend = backend
+        self.estimator = estimator or _default_estimator(backend)
+        self.lost = lost or LostFaceParams()
+        self.calibrate_seconds = float(calibrate_seconds)
+        self.eyes_closed_after = float(eyes_closed_after)
+        self.head_relative = head_relative
+        self.performer = performer
+        self._filter: AUFilter | None = make_filter(filter)
+        self._baseline = None if baseline is None else RunningBaseline(baseline, N_CHANNELS)
+        self._calibration: Calibration | None = None
+        self._capture: NeutralCapture | None = None
+        if calibration is not None:
+            self.set_calibration(calibration)
+        else:
+            self.recalibrate()
+        self._out = np.zeros(N_CHANNELS)
+        self._pose = np.zeros(3)
+        self._lost_since: float | None = None
+        self._held = (self._out, self._pose)
+        self._blend_from: tuple[FloatArray, FloatArray, float] | None = None
+        self._closed_since = [math.inf, math.inf]
+        self._warned = False
+
+    @property
+    def calibration(self) -> Calibration | None:
+        """The neutral in use (``None`` while the first capture runs)."""
+        return self._calibration
+
+    @property
+    def calibrating(self) -> bool:
+        """Whether a neutral capture is running."""
+        return self._capture is not None
+
+    def set_calibration(self, calibration: Calibration) -> None:
+        """Use ``calibration`` from now on (stops a running capture)."""
+        calibration.check_backend(self.backend.name)
+        if calibration.names != self.estimator.measure_names:
+            raise TrackingError(
+                f"the calibration's measures do not match this estimator (calibration "
+                f"estimator version {calibration.estimator_version}, this one "
+                f"{ESTIMATOR_VERSION}); calibrate again"
+            )
+        self._calibration = calibration
+        self._capture = None
+        if self._baseline is not None:
+            self._baseline.reset()
+
+    def recalibrate(self, seconds: float | None = None) -> None:
+        """Capture a new neutral from the next ``seconds`` (default ``calibrate_seconds``) of
+        frames with a face; the previous calibration stays in use until the capture ends."""
+        self._capture = NeutralCapture(
+            seconds=self.calibrate_seconds if seconds is None else seconds
+        )
+
+    def update(self, frame: Frame) -> TrackResult:
+        """Track one frame.
+
+        Returns
+        -------
+        TrackResult
+            AU frame ``(N_CHANNELS,)`` float32 in [0, 1], head pose, face found, landmarks.
+        """
+        observation = self.backend.observe(frame)
+        if observation is None:
+            return self._no_face(frame)
+        measures, pose = self.estimator.measure(observation, mirrored=frame.mirrored)
+        calibrating = self._capture_step(measures, pose, frame.time)
+        if self._calibration is None:
+            au, head = np.zeros(N_CHANNELS), np.zeros(3)
+        else:
+            au, head = self._estimate(measures, pose, frame.time)
+        au, head = self._found(au, head, frame.time)
+        return self._result(frame.time, au, head, True, observation, calibrating)
+
+    # -- steps ------------------------------------------------------------------------------
+
+    def _capture_step(self, measures: FloatArray, pose: FloatArray, time: float) -> bool:
+        capture = self._capture
+        if capture is None:
+            return False
+        capture.add(measures, pose, time)
+        if not capture.done:
+            return True
+        calibration = capture.result(
+            backend=self.backend.name,
+            backend_version=self.backend.version,
+            estimator_version=ESTIMATOR_VERSION,
+            names=self.estimator.measure_names,
+            performer=self.performer,
+        )
+        self.set_calibration(calibration)
+        logger.info("calibrated the neutral from %d frames", calibration.frames)
+        # the output switches from neutral (or the old neutral) to estimates: blend, no jump
+        self._blend_from = (self._out.copy(), self._pose.copy(), time)
+        if self._filter is not None:
+            self._filter.reset()
+        return False
+
+    def _estimate(
+        self, measures: FloatArray, pose: FloatArray, time: float
+    ) -> tuple[FloatArray, FloatArray]:
+        calibration = self._calibration
+        assert calibration is not None
+        raw = self.estimator.activation(measures, calibration.neutral)
+        if self._baseline is not None:
+            raw = raw - self._baseline.update(raw, time)
+        frame = self.estimator.respond(raw)
+        self._eyes_closed(frame, time)
+        au = frame.astype(np.float64) if self._filter is None else self._filter.update(frame, time)
+        head = pose - calibration.head_pose if self.head_relative else pose
+        return au, head
+
+    def _eyes_closed(self, au: Float32Array, time: float) -> None:
+        """Move a closure held longer than ``eyes_closed_after`` from AU45 to AU43 (in place)."""
+        for side, (blink, closed) in enumerate(zip(_BLINK, _CLOSED, strict=True)):
+            closure = float(au[blink])
+            since = self._closed_since[side]
+            since = min(since, time) if closure >= _CLOSED_LEVEL else math.inf
+            self._closed_since[side] = since
+            if time - since >= self.eyes_closed_after:
+                au[closed] = max(float(au[closed]), closure)
+                au[blink] = 0.0
+
+    def _found(
+        self, au: FloatArray, head: FloatArray, time: float
+    ) -> tuple[FloatArray, FloatArray]:
+        if self._lost_since is not None:  # found again: blend from where the output is
+            logger.info("face found again at %.3f s", time)
+            self._lost_since = None
+            self._blend_from = (self._out.copy(), self._pose.copy(), time)
+            if self._filter is not None:
+                self._filter.reset()
+        if self._blend_from is not None:
+            start_au, start_head, t0 = self._blend_from
+            span = self.lost.reacquire
+            w = 1.0 if span <= 0 else _min_jerk((time - t0) / span)
+            if w >= 1.0:
+                self._blend_from = None
+            au = start_au + w * (au - start_au)
+            head = start_head + w * (head - start_head)
+        return au, head
+
+    def _no_face(self, frame: Frame) -> TrackResult:
+        time = frame.time
+        if self._lost_since is None:
+            self._lost_since = time
+            self._held = (self._out.copy(), self._pose.copy())
+            self._blend_from = None
+            self._closed_since = [math.inf, math.inf]
+            log = logger.info if self._warned else logger.warning
+            log("no face in frame %d (%.3f s); holding the last expression, then relaxing to "
+                "neutral", frame.index, time)
+            self._warned = True
+        elapsed = max(time - self._lost_since, 0.0)
+        p = self.lost
+        keep = 1.0 if elapsed <= p.hold else 1.0 - _min_jerk(
+            (elapsed - p.hold) / p.relax if p.relax > 0 else 1.0
+        )
+        held_au, held_head = self._held
+        return self._result(time, held_au * keep, held_head * keep, False, None,
+                            self.calibrating)
+
+    def _result(
+        self,
+        time: float,
+        au: FloatArray,
+        head: FloatArray,
+        found: bool,
+        observation: Observation | None,
+        calibrating: bool,
+    ) -> TrackResult:
+        self._out = np.fmin(np.fmax(au, 0.0), 1.0)  # fmax turns NaN into 0
+        self._pose = np.where(np.isfinite(head), head, 0.0)
+        landmarks = None if observation is None else observation.landmarks
+        return TrackResult(
+            time=time,
+            au=self._out.astype(np.float32),
+            head_pose=self._pose.astype(np.float32),
+            face_found=found,
+            landmarks=landmarks,
+            calibrating=calibrating,
+        )
