@@ -37,7 +37,7 @@ from avatardrive.transport import (
     parse_destination,
 )
 
-__all__ = ["PlayReport", "Player", "Route", "open_routes"]
+__all__ = ["CommandRouter", "PlayReport", "Player", "Route", "open_routes", "send_neutral"]
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +87,16 @@ def open_routes(urls: Sequence[str], *, rig: str | None = None) -> list[Route]:
     return routes
 
 
+def send_neutral(routes: Sequence[Route], *, index: int, time: float) -> None:
+    """Send every route a neutral frame, so avatars return to rest."""
+    rest = np.zeros(N_CHANNELS, dtype=np.float32)
+    for route in routes:
+        try:
+            route.send(rest, index=index, time=time)
+        except AvatarDriveError as err:  # keep going: the other routes still need their rest frame
+            log.warning("%s: could not send the neutral frame: %s", route.label, err)
+
+
 @dataclass(frozen=True)
 class PlayReport:
     """What a run did."""
@@ -130,12 +140,8 @@ class Player:
         self._routes = list(routes)
         self._clock = FrameClock(rate)
         self._mixer = mixer or Mixer()
-        self._control = control
-        self._on_calibrate = on_calibrate
+        self._commands = CommandRouter(self._mixer, control, on_calibrate=on_calibrate)
         self._au = np.zeros(N_CHANNELS, dtype=np.float32)
-        self._commands = 0
-        self._rejected = 0
-        self._warned: set[str] = set()
 
     def run(self, *, frames: int | None = None) -> PlayReport:
         """Stream ``frames`` frames (None: until interrupted), then a neutral frame everywhere."""
@@ -143,35 +149,55 @@ class Player:
         try:
             for tick in self._clock.ticks(frames=frames):
                 index, time = tick.index, tick.time
-                self._apply_commands(time)
+                self._commands.poll(time)
                 frame = self._mixer.frame(self._base(time), now=time, out=self._au)
                 for route in self._routes:
                     route.send(frame, index=index, time=time)
         except KeyboardInterrupt:
             interrupted = True
         finally:
-            self._send_neutral(index + 1, time + 1.0 / self._clock.rate)
-        return PlayReport(self._clock.stats, self._commands, self._rejected, interrupted)
+            send_neutral(self._routes, index=index + 1, time=time + 1.0 / self._clock.rate)
+        commands = self._commands
+        return PlayReport(self._clock.stats, commands.commands, commands.rejected, interrupted)
 
-    def _send_neutral(self, index: int, time: float) -> None:
-        self._au.fill(0.0)
-        for route in self._routes:
-            try:
-                route.send(self._au, index=index, time=time)
-            except (
-                AvatarDriveError
-            ) as err:  # keep going: the other routes still need their rest frame
-                log.warning("%s: could not send the neutral frame: %s", route.label, err)
 
-    def _apply_commands(self, now: float) -> None:
+class CommandRouter:
+    """Turns control commands into mixer triggers; bad ones are counted and warned about once.
+
+    Parameters
+    ----------
+    mixer
+        Where triggered expressions go.
+    control
+        Where commands come from (polled, never blocking); None = no control input.
+    on_calibrate
+        Called for ``/avatardrive/calibrate`` (live tracking); warned about and ignored when None.
+    """
+
+    def __init__(
+        self,
+        mixer: Mixer,
+        control: ControlListener | None,
+        *,
+        on_calibrate: Callable[[], None] | None = None,
+    ) -> None:
+        self._mixer = mixer
+        self._control = control
+        self._on_calibrate = on_calibrate
+        self.commands = 0
+        self.rejected = 0
+        self._warned: set[str] = set()
+
+    def poll(self, now: float) -> None:
+        """Apply every command that has arrived, at stream time ``now``."""
         if self._control is None:
             return
         for command in self._control.poll():
-            self._commands += 1
+            self.commands += 1
             try:
                 self._apply(command, now)
             except AvatarDriveError as err:
-                self._rejected += 1
+                self.rejected += 1
                 self._warn_once(type(command).__name__, f"control command ignored: {err}")
 
     def _apply(self, command: ControlCommand, now: float) -> None:
