@@ -29,14 +29,14 @@ from avatardrive.transport import (
     ValueRange,
 )
 
-__all__ = ["register", "timeline_base"]
+__all__ = ["port_number", "register", "seconds", "timeline_base"]
 
 FloatArray = NDArray[np.float32]
 
 _MONITOR_TOP = 12
 
 
-def _port(text: str) -> int:
+def port_number(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
@@ -46,7 +46,7 @@ def _port(text: str) -> int:
     return value
 
 
-def _seconds(text: str) -> float:
+def seconds(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
@@ -69,10 +69,10 @@ def timeline_base(curves: Curves, *, loop: bool) -> Callable[[float], FloatArray
     return base
 
 
-def _play_report(out: TextIO, report: PlayReport, routes: list[Route], seconds: float) -> None:
+def _play_report(out: TextIO, report: PlayReport, routes: list[Route], elapsed: float) -> None:
     clock = report.clock
     out.write(
-        f"played {clock.frames} frames in {seconds:.2f} s, skipped {clock.skipped}; lateness "
+        f"played {clock.frames} frames in {elapsed:.2f} s, skipped {clock.skipped}; lateness "
         f"p50 {clock.p50 * 1e3:.2f} ms, p99 {clock.p99 * 1e3:.2f} ms\n"
     )
     for route in routes:
@@ -214,8 +214,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
                       "scheme: vmc vrm0, vrchat vrcft, osc arkit52)")  # fmt: skip
     play.add_argument("--rate", type=positive_fps, default=60.0, help="frames per second (60)")
     play.add_argument("--loop", action="store_true", help="start over at the end")
-    play.add_argument("--seconds", type=_seconds, help="stop after this many seconds")
-    play.add_argument("--control", type=_port, metavar="PORT",
+    play.add_argument("--seconds", type=seconds, help="stop after this many seconds")
+    play.add_argument("--control", type=port_number, metavar="PORT",
                       help="listen for control messages on this UDP port")  # fmt: skip
     play.add_argument("--control-host", default="127.0.0.1",
                       help="address the control port binds (127.0.0.1)")  # fmt: skip
@@ -226,12 +226,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="receive an OSC stream and show its values, frame rate and gaps",
         description="A debugging receiver for any OSC sender (VMC, VRChat, generic).",
     )
-    monitor.add_argument("--port", type=_port, default=39539, help="UDP port (39539, VMC)")
+    monitor.add_argument("--port", type=port_number, default=39539, help="UDP port (39539, VMC)")
     monitor.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
-    monitor.add_argument("--every", type=_seconds, default=1.0, help="status every N seconds")
+    monitor.add_argument("--every", type=seconds, default=1.0, help="status every N seconds")
     monitor.add_argument("--top", type=int, default=_MONITOR_TOP, help="values shown per status")
-    monitor.add_argument("--seconds", type=_seconds, help="stop after this many seconds")
-    monitor.add_argument("--idle", type=_seconds,
+    monitor.add_argument("--seconds", type=seconds, help="stop after this many seconds")
+    monitor.add_argument("--idle", type=seconds,
                          help="stop once the stream has been silent this long")  # fmt: skip
     monitor.set_defaults(func=_cmd_monitor)
 

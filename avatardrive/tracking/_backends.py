@@ -13,10 +13,12 @@ import contextlib
 import hashlib
 import logging
 import os
+import sys
 import tempfile
 import urllib.error
 import urllib.request
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, Protocol, Self
@@ -74,6 +76,29 @@ class Backend(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+@contextlib.contextmanager
+def native_stderr_silenced() -> Iterator[None]:
+    """Send file descriptor 2 to /dev/null for a moment.
+
+    MediaPipe's C++ side (absl, glog, TFLite) logs its graph set-up straight to fd 2, and only an
+    environment variable set before Python starts would stop it. Python's own ``sys.stderr`` is
+    flushed first and works again afterwards; keep the silenced span to the set-up calls.
+    """
+    sys.stderr.flush()
+    try:
+        saved = os.dup(2)
+    except OSError:  # no fd 2 (a detached process): nothing to silence
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def _mediapipe() -> Any:
@@ -172,20 +197,27 @@ class FaceMeshBackend(_Closing):
     ) -> None:
         mp = _mediapipe()
         self.version = f"mediapipe {mp.__version__}"
-        self._mesh: Any = mp.solutions.face_mesh.FaceMesh(
-            static_image_mode=static_image_mode,
-            max_num_faces=1,
-            refine_landmarks=refine_landmarks,
-            min_detection_confidence=min_detection_confidence,
-            min_tracking_confidence=min_tracking_confidence,
-        )
+        with native_stderr_silenced():
+            self._mesh: Any = mp.solutions.face_mesh.FaceMesh(
+                static_image_mode=static_image_mode,
+                max_num_faces=1,
+                refine_landmarks=refine_landmarks,
+                min_detection_confidence=min_detection_confidence,
+                min_tracking_confidence=min_tracking_confidence,
+            )
+        self._started = False
 
     def observe(self, frame: Frame) -> Observation | None:
         """Landmarks of the face in ``frame``, in pixels, or ``None`` when there is none."""
         if self._mesh is None:
             raise TrackingError("the facemesh backend is closed")
         image = _image_of(frame, self.name)
-        result = self._mesh.process(image)
+        if self._started:
+            result = self._mesh.process(image)
+        else:  # the graph starts on the first frame, logging its set-up from C++
+            with native_stderr_silenced():
+                result = self._mesh.process(image)
+            self._started = True
         faces = result.multi_face_landmarks
         if not faces:
             return None
@@ -195,7 +227,8 @@ class FaceMeshBackend(_Closing):
     def close(self) -> None:
         """Release MediaPipe's graph (idempotent)."""
         if self._mesh is not None:
-            self._mesh.close()
+            with native_stderr_silenced():
+                self._mesh.close()
             self._mesh = None
 
 

@@ -1,0 +1,224 @@
+"""Live tracking commands: ``live``, ``calibrate`` and ``models fetch``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import TextIO
+
+from avatardrive.apps._cmd_stream import port_number, seconds
+from avatardrive.apps._cmd_timeline import check_output, positive_fps
+from avatardrive.apps._live import LiveSession
+from avatardrive.apps._player import open_routes
+from avatardrive.curves import write_curves
+from avatardrive.errors import TrackingError
+from avatardrive.synth import Mixer
+from avatardrive.tracking import (
+    Backend,
+    FaceLandmarkerBackend,
+    FaceMeshBackend,
+    FrameSource,
+    ImageFolderSource,
+    LiveLinkSource,
+    RecordedBlendshapes,
+    Tracker,
+    VideoSource,
+    WebcamSource,
+    fetch_model,
+    load_calibration,
+    save_calibration,
+)
+from avatardrive.transport import ControlListener
+
+__all__ = ["register"]
+
+
+def _open_source(args: argparse.Namespace) -> FrameSource:
+    if args.camera is not None:
+        source: FrameSource = WebcamSource(args.camera, mirrored=args.mirrored)
+    elif args.video is not None:
+        source = VideoSource(args.video, mirrored=args.mirrored)
+    elif args.images is not None:
+        source = ImageFolderSource(args.images, fps=args.fps, mirrored=args.mirrored)
+    else:
+        source = LiveLinkSource(args.livelink)
+    source.open()
+    return source
+
+
+def _open_backend(args: argparse.Namespace) -> Backend:
+    if args.livelink is not None:
+        return RecordedBlendshapes()
+    if args.model is not None:
+        return FaceLandmarkerBackend(args.model)
+    return FaceMeshBackend()
+
+
+def _tracker(args: argparse.Namespace, backend: Backend, out: TextIO) -> Tracker:
+    filter_options = {"filter": None} if getattr(args, "no_filter", False) else {}
+    if getattr(args, "calibration", None):
+        calibration = load_calibration(args.calibration, backend=backend.name)
+        out.write(f"using the neutral in {args.calibration}\n")
+        return Tracker(backend, calibration=calibration, **filter_options)  # type: ignore[arg-type]
+    if getattr(args, "no_calibrate", False):
+        out.write("no calibration: the first frame is taken as the neutral\n")
+        return Tracker(backend, calibrate_seconds=0.0, **filter_options)  # type: ignore[arg-type]
+    out.write(
+        f"calibrating the neutral on the first {args.calibrate_seconds:g} s of input: "
+        f"hold a rest face (as Live Link Face asks)\n"
+    )
+    return Tracker(backend, calibrate_seconds=args.calibrate_seconds, **filter_options)  # type: ignore[arg-type]
+
+
+def _cmd_live(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.record:
+        check_output(args.record)
+    routes = open_routes(args.to or [], rig=args.rig)
+    control = None
+    try:
+        source = _open_source(args)  # bad input fails here, before MediaPipe loads
+        try:
+            backend = _open_backend(args)
+            try:
+                tracker = _tracker(args, backend, out)
+                control = ControlListener(args.control) if args.control else None
+                session = LiveSession(source, tracker, routes, mixer=Mixer(), control=control,
+                                      realtime=not args.fast)  # fmt: skip
+                out.write(
+                    f"tracking {source.description}"
+                    + (f" -> {', '.join(r.label for r in routes)}" if routes else "")
+                    + "\n"
+                )
+                out.flush()
+                report = session.run(max_frames=args.max_frames)
+            finally:
+                backend.close()
+        finally:
+            source.close()
+    finally:
+        for route in routes:
+            route.sink.close()
+        if control is not None:
+            control.close()
+    rate = report.frames / report.seconds if report.seconds > 0 else 0.0
+    out.write(
+        f"tracked {report.frames} frames ({report.faces} with a face) in "
+        f"{report.seconds:.2f} s = {rate:.1f} fps"
+        + ("; stopped, sent a neutral frame" if report.interrupted else "")
+        + "\n"
+    )
+    if args.record:
+        if report.frames == 0:
+            raise TrackingError("no frames were read; nothing to record", source=args.record)
+        write_curves(session.recording(), args.record)
+        out.write(f"wrote {args.record}: the tracked AU curves, one row per input frame\n")
+    return 0
+
+
+def _cmd_calibrate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    parent = os.path.dirname(os.path.abspath(args.output))
+    if not os.path.isdir(parent):
+        raise TrackingError(f"folder {parent!r} does not exist", source=args.output)
+    source = _open_source(args)  # bad input fails here, before MediaPipe loads
+    try:
+        backend = _open_backend(args)
+        try:
+            tracker = _tracker(args, backend, out)
+            tracker.performer = args.performer
+            while tracker.calibrating:
+                frame = source.read()
+                if frame is None:
+                    break
+                tracker.update(frame)
+        finally:
+            backend.close()
+    finally:
+        source.close()
+    calibration = tracker.calibration
+    if calibration is None or tracker.calibrating:
+        raise TrackingError(
+            f"the input ended before {args.calibrate_seconds:g} s with a face were seen; "
+            "expected a longer input with a face in it",
+            source=args.video or args.images or args.livelink or f"camera {args.camera}",
+        )
+    save_calibration(calibration, args.output)
+    out.write(
+        f"wrote {args.output}: the {calibration.backend} neutral of "
+        f"{args.performer or 'this performer'} from {calibration.frames} frames\n"
+    )
+    return 0
+
+
+def _cmd_models_fetch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    path = fetch_model(args.output)
+    out.write(f"wrote {path} (checked: it loads)\n")
+    return 0
+
+
+def _add_input(parser: argparse.ArgumentParser) -> None:
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--camera", type=int, metavar="N", help="webcam index (OpenCV)")
+    source.add_argument("--video", metavar="FILE", help="a video file")
+    source.add_argument("--images", metavar="DIR", help="a folder of images, in name order")
+    source.add_argument("--livelink", metavar="CSV", help="a Live Link Face CSV recording")
+    parser.add_argument("--fps", type=positive_fps, default=30.0,
+                        help="frame rate of --images (30)")  # fmt: skip
+    parser.add_argument("--mirrored", action="store_true",
+                        help="the images are mirror images (a selfie preview); left and right "
+                        "always mean the performer's own sides")  # fmt: skip
+    parser.add_argument("--model", metavar="FILE",
+                        help="face_landmarker.task: use MediaPipe's 52 blendshapes "
+                        "(`avatardrive models fetch` downloads it)")  # fmt: skip
+    parser.add_argument("--calibrate-seconds", type=seconds, default=1.0,
+                        help="span of the neutral capture at the start (1 s)")  # fmt: skip
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``live``, ``calibrate`` and ``models`` to the ``avatardrive`` command line."""
+    live = commands.add_parser(
+        "live",
+        help="track a face (camera, video, images, Live Link CSV) and stream its AUs",
+        description="Track a face into AU curves and stream them. By default the first second "
+        "of input calibrates the neutral: hold a rest face. Control messages layer emotions, "
+        "micro-expressions and AU pulses on top; /avatardrive/calibrate recalibrates.",
+    )
+    _add_input(live)
+    live.add_argument("--to", action="append", metavar="URL",
+                      help="destination (repeat for several): vmc://127.0.0.1:39539")  # fmt: skip
+    live.add_argument("--rig", help="rig for destinations whose URL names none")
+    live.add_argument("--record", metavar="OUT",
+                      help="write the tracked AU curves: .csv, .npz or .json")  # fmt: skip
+    calibration = live.add_mutually_exclusive_group()
+    calibration.add_argument("--calibration", metavar="FILE",
+                             help="a neutral saved by `avatardrive calibrate`")  # fmt: skip
+    calibration.add_argument("--no-calibrate", action="store_true",
+                             help="take the first frame as the neutral")  # fmt: skip
+    live.add_argument("--no-filter", action="store_true", help="no smoothing (raw estimates)")
+    live.add_argument("--control", type=port_number, metavar="PORT",
+                      help="listen for control messages on this UDP port (127.0.0.1)")  # fmt: skip
+    live.add_argument("--fast", action="store_true",
+                      help="replay files as fast as possible, not at their own timing")  # fmt: skip
+    live.add_argument("--max-frames", type=int, help="stop after this many input frames")
+    live.set_defaults(func=_cmd_live)
+
+    calibrate = commands.add_parser(
+        "calibrate",
+        help="capture a performer's neutral face and save it",
+        description="Capture a neutral from the start of the input (hold a rest face) and save "
+        "it for `avatardrive live --calibration`.",
+    )
+    _add_input(calibrate)
+    calibrate.add_argument("-o", "--output", required=True, help="calibration file (.json)")
+    calibrate.add_argument("--performer", default="", help="the performer's name, stored")
+    calibrate.set_defaults(func=_cmd_calibrate)
+
+    models = commands.add_parser("models", help="model files for the blendshape backend")
+    actions = models.add_subparsers(dest="action", metavar="ACTION", required=True)
+    fetch = actions.add_parser(
+        "fetch",
+        help="download MediaPipe's face_landmarker.task and check it",
+        description="Download the official face_landmarker.task and check that it loads. Needs "
+        "internet; without it, the message says where to get the file.",
+    )
+    fetch.add_argument("-o", "--output", default="face_landmarker.task", help="where to save it")
+    fetch.set_defaults(func=_cmd_models_fetch)
