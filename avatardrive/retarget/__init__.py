@@ -3,7 +3,7 @@
 A rig (versioned TOML; built-ins in the top-level ``rigs/`` folder, shipped as package data) maps
 AU channels to target shapes: per shape a weighted sum of channels plus nonlinear terms (products
 and minima of channels, for correctives and emotion-level shapes), then a response curve, gain,
-offset, clamp and the rig's value scale. See ``docs/rigs.md``.
+offset, clamp and the rig's value scale. See the README, "Rigs".
 
 - load: :func:`load_rig` (built-in name or path), :func:`loads_rig` (text), :func:`builtin_rigs`
 - forward: :meth:`Rig.forward` (curves), :meth:`Rig.forward_frame` (one frame, streaming)

@@ -5,7 +5,7 @@ shape (index and name) and the key, the value and what was expected, e.g.
 ``bad.toml: shapes[2] (mouthSmileLeft).curve: 'cubic' is not a response curve; expected one of
 linear, power, smoothstep``.
 
-File format, version 1 (see ``docs/rigs.md``)::
+File format, version 1 (see the README, "Rigs")::
 
     version = 1
     name = "my-rig"                # optional, default: the file name
