@@ -91,7 +91,7 @@ def _cmd_rigs(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     examples = resources.files("avatardrive.rigs").joinpath("examples")
     found = sorted(e.name for e in examples.iterdir() if e.name.endswith(".toml"))
     if found:
-        out.write("\nexamples to start your own rig from (see the README, "Writing your own rig file"):\n")
+        out.write("\nexamples to start your own rig from (README: Writing your own rig file):\n")
         for name in found:
             out.write(f"  {examples.joinpath(name)}\n")
     return 0
