@@ -1,6 +1,9 @@
 """Author a 30-second conversation scene in code, save it, load it back, render it, write curves.
 
-    python demo/author_timeline.py [--out demo-out]
+    python demo/author_timeline.py [--out demo-out] [--show]
+
+With ``--show`` it then opens the authoring plot of the saved scene (needs the gui extra and a
+display), watching the file: edit demo/timelines/conversation.toml and the plot follows.
 
 The scene: a felt (Duchenne) smile, a posed social smile, surprise turning into fear, a
 micro-expression of contempt masked by a smile, sadness stronger on the left, a brow flash for
@@ -64,6 +67,9 @@ def build_scene() -> Timeline:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="demo-out", help="folder for the rendered curves")
+    parser.add_argument(
+        "--show", action="store_true", help="then open the authoring plot of the scene (gui extra)"
+    )
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -79,6 +85,10 @@ def main() -> int:
         f"saved {SCENE.relative_to(HERE.parent)} ({len(scene.events)} events); "
         f"rendered {curves.n_frames} frames x {len(curves.names)} channels -> {target}"
     )
+    if args.show:
+        from avatardrive.apps.cli import main as avatardrive_cli  # the plot's Qt loads only here
+
+        return avatardrive_cli(["plot", str(SCENE), "--watch"])
     return 0
 
 

@@ -1,0 +1,175 @@
+"""The ``plot`` command: the timeline authoring view, as a window or a PNG.
+
+Qt and pyqtgraph (the ``gui`` extra) load only when the command runs, so the rest of the command
+line works without them; without them ``plot`` says how to install them and exits with 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import TextIO
+
+from avatardrive.apps._plot_draw import DEFAULT_SIZE, save_png
+from avatardrive.apps._plot_model import Figure, authoring_figure
+from avatardrive.apps._plot_qt import Qt, application, display_problem, load_qt
+from avatardrive.apps._plot_watch import FileWatcher, watch_loop
+from avatardrive.apps._plot_window import run_window
+from avatardrive.errors import AvatarDriveError, ParameterError
+from avatardrive.retarget import Rig, load_rig
+from avatardrive.timeline import load_timeline
+
+__all__ = ["image_size", "png_target", "register", "seconds", "shape_count"]
+
+_SIZE = re.compile(r"^\s*(\d+)\s*[xX×]\s*(\d+)\s*$")
+_SIZE_RANGE = (200, 10000)
+
+
+def image_size(text: str) -> tuple[int, int]:
+    """Parse ``WxH`` (e.g. ``1600x1000``) into pixels, each side 200 to 10000."""
+    match = _SIZE.match(text)
+    if match is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size; expected WxH such as 1600x1000")
+    width, height = int(match[1]), int(match[2])
+    lo, hi = _SIZE_RANGE
+    if not (lo <= width <= hi and lo <= height <= hi):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is out of range; expected each side {lo} to {hi} pixels"
+        )
+    return width, height
+
+
+def seconds(text: str) -> float:
+    """Parse a time in seconds, finite and 0 or more."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value < 0.0:
+        raise argparse.ArgumentTypeError(f"{text!r} is out of range; expected seconds >= 0")
+    return value
+
+
+def shape_count(text: str) -> int:
+    """Parse how many rig shapes to show: a whole number, 1 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is out of range; expected 1 or more shapes")
+    return value
+
+
+def png_target(path: str) -> Path:
+    """Check an output path: a ``.png`` file in an existing folder."""
+    target = Path(path)
+    if target.suffix.lower() != ".png":
+        raise ParameterError(
+            f"output {path!r} has suffix {target.suffix or '(none)'!r}; expected .png"
+        )
+    if not target.parent.resolve().is_dir():
+        raise ParameterError(
+            f"output folder {str(target.parent)!r} does not exist; expected an existing folder"
+        )
+    return target
+
+
+def _builder(args: argparse.Namespace, rig: Rig | None) -> Callable[[Path], Figure]:
+    def build(path: Path) -> Figure:
+        return authoring_figure(
+            load_timeline(path), rig=rig, start=args.start, end=args.end, top_shapes=args.shapes
+        )
+
+    return build
+
+
+def _describe(figure: Figure) -> str:
+    rig = f", rig {figure.rig.title}" if figure.rig is not None else ""
+    return f"{len(figure.regions)} face regions, {len(figure.spans)} events{rig}"
+
+
+def _write_png(qt: Qt, figure: Figure, target: Path, size: tuple[int, int], out: TextIO) -> None:
+    save_png(qt, figure, target, size=size)
+    out.write(f"wrote {target} ({size[0]}x{size[1]} px): {_describe(figure)}\n")
+    out.flush()
+
+
+def _watch_png(
+    qt: Qt, watcher: FileWatcher[Figure], target: Path, args: argparse.Namespace, out: TextIO,
+    err: TextIO,
+) -> None:  # fmt: skip
+    def rewrite(changed: FileWatcher[Figure]) -> None:
+        if changed.error is not None or changed.result is None:
+            err.write(f"avatardrive: error: {changed.error} (kept {target})\n")
+            err.flush()
+            return
+        _write_png(qt, changed.result, target, args.size, out)
+
+    out.write(f"watching {watcher.path} for changes (Ctrl-C to stop)\n")
+    out.flush()
+    watch_loop(watcher, rewrite)
+
+
+def _cmd_plot(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    target = None if args.output is None else png_target(args.output)
+    qt = load_qt()
+    if target is None and (problem := display_problem()) is not None:
+        raise AvatarDriveError(
+            f"cannot open a plot window: {problem}; write a PNG instead with -o FILE.png, "
+            f"or run where a display is available (set DISPLAY)"
+        )
+    rig = None if args.rig is None else load_rig(args.rig)
+    watcher = FileWatcher(args.timeline, _builder(args, rig))
+    figure = watcher.load()
+    if target is None:
+        return run_window(qt, watcher, size=args.size, watch=args.watch)
+    application(qt, offscreen=True)
+    _write_png(qt, figure, target, args.size, out)
+    if args.watch:
+        _watch_png(qt, watcher, target, args, out, err)
+    return 0
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``plot`` command to the ``avatardrive`` command line."""
+    plot = commands.add_parser(
+        "plot",
+        help="plot a timeline's AU curves by face region (window or PNG)",
+        description="Plot a timeline for authoring: its AU curves grouped by face region (left "
+        "side solid, right side dashed), its events as labelled spans, and with --rig the weights "
+        "of the rig's most active shapes. Opens a window, or writes a PNG with -o. Needs the gui "
+        "extra: pip install 'avatardrive[gui]'.",
+    )
+    plot.add_argument("timeline", help="timeline file (.toml or .json)")
+    plot.add_argument("-o", "--output", metavar="FILE.png", help="write a PNG instead of a window")
+    plot.add_argument(
+        "--rig",
+        metavar="NAME|FILE",
+        help="add a panel of rig weights (built-in rig name such as arkit52, or a rig file)",
+    )
+    plot.add_argument(
+        "--shapes", type=shape_count, default=8, metavar="N", help="rig shapes to show (default: 8)"
+    )
+    plot.add_argument(
+        "--watch",
+        action="store_true",
+        help="re-render whenever the timeline file changes (with -o: rewrite the PNG)",
+    )
+    plot.add_argument(
+        "--size",
+        type=image_size,
+        default=DEFAULT_SIZE,
+        metavar="WxH",
+        help=f"image or window size in pixels (default: {DEFAULT_SIZE[0]}x{DEFAULT_SIZE[1]})",
+    )
+    plot.add_argument(
+        "--from", dest="start", type=seconds, metavar="SECONDS", help="start of the time window"
+    )
+    plot.add_argument(
+        "--to", dest="end", type=seconds, metavar="SECONDS", help="end of the time window"
+    )
+    plot.set_defaults(func=_cmd_plot)
