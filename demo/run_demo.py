@@ -4,13 +4,19 @@
 2. Print which AUs peak when, and the blink rate.
 3. Start the built-in monitor as a VMC receiver on 127.0.0.1, play the scene to it over the VMC
    protocol in real time, and print what arrived.
+4. Make the test-face video (the astronaut photo smiling, demo/face_video.py) and replay it through
+   the tracker, recording the tracked AU curves.
+5. Plot the scene's AU curves and arkit52 weights to a PNG.
+6. Write a short summary.
 
-Everything lands in ``demo-out/`` (or ``--out``).
+Everything lands in ``demo-out/`` (or ``--out``). With a display (and without ``--no-windows``)
+the scene's plot and the puppeteering window on the test face open at the end.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import socket
 import subprocess
 import sys
@@ -45,7 +51,8 @@ def stream_to_monitor(out: Path, *, seconds: float | None) -> None:
     with log.open("w") as monitor_out:
         monitor = subprocess.Popen(
             avatardrive("monitor", "--port", str(port), "--idle", "2", "--every", "10"),
-            stdout=monitor_out, stderr=subprocess.STDOUT,
+            stdout=monitor_out,
+            stderr=subprocess.STDOUT,
         )
         try:
             time.sleep(1.0)  # let the monitor bind before the first frame
@@ -63,10 +70,45 @@ def stream_to_monitor(out: Path, *, seconds: float | None) -> None:
     print(f"(full monitor log: {log})")
 
 
+def track_test_face(out: Path) -> str:
+    """Make the test-face video, replay it through the tracker; return a summary line."""
+    video, tracked = out / "face.avi", out / "face-tracked.csv"
+    subprocess.run([sys.executable, str(HERE / "face_video.py"), str(video)], check=True)
+    subprocess.run(avatardrive("live", "--video", str(video), "--record", str(tracked), "--fast"),
+                   check=True)  # fmt: skip
+    from avatardrive.curves import read_au_curves  # after the subprocesses: keep startup quick
+
+    curves = read_au_curves(tracked)
+    smile = (curves.column("AU12_L") + curves.column("AU12_R")) / 2
+    peak = int(smile.argmax())
+    return (
+        f"test face: tracked {curves.n_frames} frames; the smile (AU12) peaks at "
+        f"{smile[peak]:.2f} at {peak / curves.fps:.2f} s and is back to "
+        f"{smile[-1]:.2f} at the end ({tracked})"
+    )
+
+
+def plot_scene(out: Path) -> Path | None:
+    """The scene's AU curves and arkit52 weights as a PNG (needs the gui extra)."""
+    target = out / "conversation.png"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    done = subprocess.run(avatardrive("plot", str(SCENE), "--rig", "arkit52", "-o", str(target)),
+                          env=env, capture_output=True, text=True)  # fmt: skip
+    print((done.stdout + done.stderr).strip())
+    return target if done.returncode == 0 else None
+
+
+def open_windows(out: Path) -> None:
+    """With a display: the scene's plot, then the puppeteering window on the test face."""
+    subprocess.run(avatardrive("plot", str(SCENE), "--rig", "arkit52"), check=False)
+    subprocess.run(avatardrive("puppet", "--video", str(out / "face.avi")), check=False)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="demo-out", help="output folder (demo-out)")
     parser.add_argument("--seconds", type=float, help="stream only this much of the scene")
+    parser.add_argument("--no-windows", action="store_true", help="never open windows")
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -82,8 +124,28 @@ def main() -> int:
     step("3. streaming it over VMC to the built-in monitor on 127.0.0.1 (real time)")
     stream_to_monitor(out, seconds=args.seconds)
 
-    step("done")
-    print(f"curves: {curves}\nmonitor log: {out / 'monitor.txt'}")
+    step("4. replaying the test-face video through the tracker")
+    tracked = track_test_face(out)
+    print(tracked)
+
+    step("5. plotting the scene")
+    plot = plot_scene(out)
+
+    summary = out / "summary.txt"
+    lines = [
+        f"scene: {SCENE.relative_to(HERE.parent)} (30 s, 9 events, blinks at 22 per minute)",
+        f"AU curves: {curves}",
+        f"streamed over VMC to the built-in monitor: {out / 'monitor.txt'}",
+        tracked,
+        f"plot: {plot}"
+        if plot
+        else "plot: not made (install the gui extra: pip install 'avatardrive[gui]')",
+    ]
+    summary.write_text("\n".join(lines) + "\n")
+    step("done - look in " + str(out))
+    print("\n".join(lines))
+    if os.environ.get("DISPLAY") and not args.no_windows and not os.environ.get("CI"):
+        open_windows(out)
     return 0
 
 
