@@ -9,7 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-__all__ = ["atomic_output", "display_path"]
+from avatardrive.errors import AvatarDriveError
+
+__all__ = ["atomic_output", "display_path", "read_text"]
 
 
 @contextlib.contextmanager
@@ -39,3 +41,43 @@ def atomic_output(path: str | os.PathLike[str], *, binary: bool = False) -> Iter
 def display_path(path: str | os.PathLike[str]) -> str:
     """The path as the user gave it, for messages."""
     return os.fspath(path)
+
+
+def read_text(
+    path: str | os.PathLike[str],
+    *,
+    error: type[AvatarDriveError],
+    expected: str,
+    max_bytes: int,
+) -> str:
+    """Read a UTF-8 text file of at most ``max_bytes``, or raise ``error`` in one clear line.
+
+    Parameters
+    ----------
+    path
+        The file.
+    error
+        The error class to raise (``TimelineError``, ``RigError``, ...), with ``source=path``.
+    expected
+        What the file should be, for messages: ``"a timeline file (.toml or .json)"``.
+    max_bytes
+        Larger files are refused before they are read.
+    """
+    source = os.fspath(path)
+    file = Path(path)
+    try:
+        size = file.stat().st_size
+        if size > max_bytes:
+            raise error(f"{size} bytes is too large; expected {expected} under {max_bytes} "
+                        f"bytes", source=source)  # fmt: skip
+        return file.read_text("utf-8")
+    except FileNotFoundError:
+        raise error(f"no such file; expected {expected}", source=source) from None
+    except IsADirectoryError:
+        raise error(f"is a directory; expected {expected}", source=source) from None
+    except UnicodeDecodeError as err:
+        raise error(
+            f"byte {err.start} is not UTF-8; expected a UTF-8 text file", source=source
+        ) from None
+    except OSError as err:
+        raise error(f"cannot be read ({err.strerror})", source=source) from None

@@ -36,6 +36,7 @@ from importlib.abc import Traversable
 from pathlib import Path
 from typing import Any
 
+from avatardrive._files import read_text
 from avatardrive.errors import ParameterError, RigError
 from avatardrive.facs import CHANNELS, channel_index, channels_of
 from avatardrive.retarget._builtin import builtin_file, builtin_rigs
@@ -488,26 +489,8 @@ def read_rig(path: str | os.PathLike[str], *, _stack: tuple[str, ...] = ()) -> R
     """
     source = os.fspath(path)
     file = Path(path)
-    try:
-        size = file.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise RigError(
-                f"{size} bytes is too large; expected a rig file under {MAX_FILE_BYTES} bytes",
-                source=source,
-            )
-        text = file.read_text("utf-8")
-    except FileNotFoundError:
-        raise RigError(
-            f"no such file; expected a rig file (.toml) or a built-in rig name "
-            f"({', '.join(builtin_rigs())})",
-            source=source,
-        ) from None
-    except IsADirectoryError:
-        raise RigError("is a directory; expected a rig file (.toml)", source=source) from None
-    except UnicodeDecodeError as err:
-        raise RigError(
-            f"byte {err.start} is not UTF-8; expected a UTF-8 text file", source=source
-        ) from None
-    except OSError as err:
-        raise RigError(f"cannot be read ({err.strerror})", source=source) from None
+    text = read_text(
+        path, error=RigError, max_bytes=MAX_FILE_BYTES,
+        expected=f"a rig file (.toml) or a built-in rig name ({', '.join(builtin_rigs())})",
+    )  # fmt: skip
     return parse_rig(text, source=source, base=file.parent, _stack=(*_stack, _file_key(file)))

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from avatardrive._files import atomic_output
+from avatardrive._files import atomic_output, read_text
 from avatardrive.errors import TimelineError
 from avatardrive.timeline._model import Event, Timeline
 
@@ -228,26 +228,10 @@ def load_timeline(path: str | os.PathLike[str]) -> Timeline:
     """
     source = os.fspath(path)
     file = Path(path)
-    try:
-        size = file.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise TimelineError(
-                f"{size} bytes is too large; expected a timeline under {MAX_FILE_BYTES} bytes",
-                source=source,
-            )
-        text = file.read_text("utf-8")
-    except FileNotFoundError:
-        raise TimelineError(
-            "no such file; expected a timeline file (.toml or .json)", source=source
-        ) from None
-    except IsADirectoryError:
-        raise TimelineError("is a directory; expected a timeline file", source=source) from None
-    except UnicodeDecodeError as err:
-        raise TimelineError(
-            f"byte {err.start} is not UTF-8; expected a UTF-8 text file", source=source
-        ) from None
-    except OSError as err:
-        raise TimelineError(f"cannot be read ({err.strerror})", source=source) from None
+    text = read_text(
+        path, error=TimelineError, expected="a timeline file (.toml or .json)",
+        max_bytes=MAX_FILE_BYTES,
+    )  # fmt: skip
     fmt = "json" if file.suffix.lower() == ".json" else "toml"
     return loads_timeline(text, fmt=fmt, source=source)
 
