@@ -1,4 +1,4 @@
-"""Real, independent receivers shared by the tests: liblo's ``oscdump`` and free ports.
+"""Real, independent receivers shared by the tests: liblo's ``oscdump``, python-osc's server.
 
 oscdump prints one line per message, ``<timetag> <address> <types> <args…>``; messages of one
 bundle share the bundle's timetag, so a frame is a run of lines with one timetag. The fixture skips,
@@ -18,8 +18,12 @@ from collections.abc import Callable, Iterator
 from itertools import groupby
 
 import pytest
+from pythonosc import dispatcher as osc_dispatcher
+from pythonosc import osc_server
 
-__all__ = ["bundles", "free_port", "oscdump", "running_oscdump", "wait_for"]
+__all__ = [
+    "bundles", "free_port", "osc_receiver", "oscdump", "running_oscdump", "values_of", "wait_for",
+]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -81,3 +85,31 @@ def bundles(lines: list[str], prefix: str) -> list[list[list[str]]]:
         line.split() for line in lines if line.split()[1:2] and line.split()[1].startswith(prefix)
     ]
     return [list(group) for _, group in groupby(fields, key=lambda f: f[0])]
+
+
+@contextlib.contextmanager
+def osc_receiver() -> Iterator[tuple[int, list[tuple[float, str, float]]]]:
+    """python-osc's server as a receiver: yields (port, [(arrival, address, value)])."""
+    received: list[tuple[float, str, float]] = []
+    lock = threading.Lock()
+
+    def record(address: str, *values: object) -> None:
+        if values and isinstance(values[0], float):
+            with lock:
+                received.append((time.monotonic(), address, values[0]))
+
+    dispatcher = osc_dispatcher.Dispatcher()
+    dispatcher.set_default_handler(record)
+    server = osc_server.ThreadingOSCUDPServer(("127.0.0.1", 0), dispatcher)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1], received
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+def values_of(received: list[tuple[float, str, float]], address: str) -> list[float]:
+    return [value for _, addr, value in list(received) if addr == address]

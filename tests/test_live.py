@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import subprocess
@@ -12,7 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import FaceKit
-from receivers import free_port
+from pythonosc.udp_client import SimpleUDPClient
+from receivers import free_port, osc_receiver, values_of, wait_for
 
 from avatardrive.curves import read_au_curves
 
@@ -186,3 +188,32 @@ def test_models_fetch_without_internet_says_where_to_get_the_file(tmp_path: Path
     assert done.returncode == 2
     assert "face_landmarker.task" in done.stderr and "download" in done.stderr
     assert not target.exists()
+
+
+def test_control_emotions_layer_on_the_tracked_face(face: FaceKit, tmp_path: Path) -> None:
+    video = tmp_path / "rest.avi"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), FPS, (256, 256))
+    for _ in range(int(6 * FPS)):  # six seconds of a rest face
+        writer.write(cv2.cvtColor(face.image, cv2.COLOR_RGB2BGR))
+    writer.release()
+    control = free_port()
+    with osc_receiver() as (port, received):
+        process = subprocess.Popen(
+            cli("live", "--video", str(video), "--to", f"osc://127.0.0.1:{port}",
+                "--control", str(control)),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        try:
+            smile = "/avatardrive/mouthSmileLeft"
+            assert wait_for(lambda: len(values_of(received, smile)) > 40, timeout=60)  # calibrated
+            baseline = max(values_of(received, smile)[-10:])
+            client = SimpleUDPClient("127.0.0.1", control)
+            with contextlib.closing(client._sock):
+                client.send_message("/avatardrive/emotion", ["happiness", 0.9, 0.3, 1.0, 0.5])
+                assert wait_for(lambda: max(values_of(received, smile)[-3:]) > baseline + 0.5,
+                                timeout=10)  # fmt: skip
+        finally:
+            out, err = process.communicate(timeout=60)
+        assert process.returncode == 0, err
+        assert "tracked 180 frames (180 with a face)" in out
+        assert values_of(received, smile)[-1] == 0.0  # the final neutral frame

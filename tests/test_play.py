@@ -7,19 +7,15 @@ import csv
 import signal
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
-from pythonosc import dispatcher as osc_dispatcher
-from pythonosc import osc_server
 from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
 from pythonosc.osc_message_builder import OscMessageBuilder
 from pythonosc.udp_client import SimpleUDPClient
-from receivers import bundles, free_port, running_oscdump, wait_for
+from receivers import bundles, free_port, osc_receiver, running_oscdump, values_of, wait_for
 
 from avatardrive.apps._player import Player, Route
 from avatardrive.retarget import load_rig
@@ -42,34 +38,6 @@ def write(tmp_path: Path, text: str, name: str = "scene.toml") -> str:
     path = tmp_path / name
     path.write_text(text)
     return str(path)
-
-
-@contextlib.contextmanager
-def osc_receiver() -> Iterator[tuple[int, list[tuple[float, str, float]]]]:
-    """python-osc's server as a receiver: yields (port, [(arrival, address, value)])."""
-    received: list[tuple[float, str, float]] = []
-    lock = threading.Lock()
-
-    def record(address: str, *values: object) -> None:
-        if values and isinstance(values[0], float):
-            with lock:
-                received.append((time.monotonic(), address, values[0]))
-
-    dispatcher = osc_dispatcher.Dispatcher()
-    dispatcher.set_default_handler(record)
-    server = osc_server.ThreadingOSCUDPServer(("127.0.0.1", 0), dispatcher)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.server_address[1], received
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
-
-
-def values_of(received: list[tuple[float, str, float]], address: str) -> list[float]:
-    return [value for _, addr, value in list(received) if addr == address]
 
 
 def test_play_generic_stream_to_oscdump(oscdump: str, tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from avatardrive.curves import Curves, write_curves
 from avatardrive.errors import ParameterError
 from avatardrive.retarget import load_rig
 from avatardrive.synth import Mixer, render
-from avatardrive.timeline import Timeline, load_timeline
+from avatardrive.timeline import load_timeline
 from avatardrive.transport import (
     ControlListener,
     Frame,
@@ -170,7 +170,8 @@ def _cmd_monitor(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
-def _export_livelink(curves: Curves, timeline: Timeline, path: str, rig_name: str) -> int:
+def _export_livelink(curves: Curves, path: str, rig_name: str) -> int:
+    """Write ``curves`` retargeted to the rig as a Live Link Face CSV; return the frame count."""
     rig = load_rig(rig_name)
     weights = rig.forward(curves)
     sink = LiveLinkCsvSink(path, rate=round(curves.fps), ranges=ValueRange(0.0, rig.scale))
@@ -187,7 +188,7 @@ def _cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.format == "livelink-csv":
         if round(curves.fps) != curves.fps:
             raise ParameterError(f"fps {curves.fps:g}; a Live Link CSV needs a whole frame rate")
-        frames = _export_livelink(curves, timeline, args.output, args.rig)
+        frames = _export_livelink(curves, args.output, args.rig)
     else:
         weights = load_rig(args.rig).forward(curves)
         write_curves(weights, args.output)
