@@ -39,10 +39,19 @@ def authoring(target: Path) -> int:
     return avatardrive_cli(["plot", str(SCENE), *rig, "-o", str(target), "--size", SIZE])
 
 
+def puppet(target: Path) -> int:
+    """The puppeteering window on the astronaut test face, hotkeys pressed on the way (real time,
+    about 8 s; see ``demo/live_puppet.py``)."""
+    from live_puppet import screenshot
+
+    return screenshot(target)
+
+
 #: name -> function writing ``<out>/<name>.png`` and returning an exit code. Add new shots here
 #: (e.g. the puppeteering window, grabbed from its widget off screen).
 SHOTS: dict[str, Callable[[Path], int]] = {
     "authoring": authoring,
+    "puppet": puppet,
 }
 
 

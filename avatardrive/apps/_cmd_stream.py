@@ -14,7 +14,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from avatardrive.apps._cmd_timeline import check_output, positive_fps
+from avatardrive.apps._monitor_view import run_monitor_window
 from avatardrive.apps._player import Player, PlayReport, Route, open_routes
+from avatardrive.apps._puppet_plots import window_qt
 from avatardrive.curves import Curves, write_curves
 from avatardrive.errors import ParameterError
 from avatardrive.retarget import load_rig
@@ -134,31 +136,44 @@ def _monitor_status(snapshot: MonitorSnapshot, *, top: int, peaks: bool = False)
     return "\n".join([head, title, *_format_values(values, top=top)]) + "\n"
 
 
+def _watch_monitor(monitor: StreamMonitor, args: argparse.Namespace, out: TextIO) -> float | None:
+    """Print a status every ``args.every`` seconds until ``--seconds``, ``--idle`` or Ctrl-C;
+    return the monotonic time of the first datagram (None if nothing arrived)."""
+    began = time.monotonic()
+    next_status = began + args.every
+    first_seen: float | None = None
+    try:
+        while True:
+            time.sleep(0.05)
+            now = time.monotonic()
+            snapshot = monitor.snapshot()
+            if first_seen is None and snapshot.datagrams:
+                first_seen = now - snapshot.age
+            if args.seconds is not None and now - began >= args.seconds:
+                break
+            if args.idle is not None and snapshot.datagrams and snapshot.age >= args.idle:
+                break
+            if now >= next_status:
+                out.write(_monitor_status(snapshot, top=args.top))
+                out.flush()
+                next_status += args.every
+    except KeyboardInterrupt:
+        pass
+    return first_seen
+
+
 def _cmd_monitor(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    qt = window_qt("monitor") if args.plot else None  # no gui extra or display: say so first
     with StreamMonitor(args.port, host=args.host) as monitor:
         host, port = monitor.address
-        out.write(f"monitor: listening on {host}:{port} (Ctrl-C to stop)\n")
+        stop = "close the window, Esc or Ctrl-C" if qt is not None else "Ctrl-C"
+        out.write(f"monitor: listening on {host}:{port} ({stop} to stop)\n")
         out.flush()
-        began = time.monotonic()
-        next_status = began + args.every
-        first_seen: float | None = None
-        try:
-            while True:
-                time.sleep(0.05)
-                now = time.monotonic()
-                snapshot = monitor.snapshot()
-                if first_seen is None and snapshot.datagrams:
-                    first_seen = now - snapshot.age
-                if args.seconds is not None and now - began >= args.seconds:
-                    break
-                if args.idle is not None and snapshot.datagrams and snapshot.age >= args.idle:
-                    break
-                if now >= next_status:
-                    out.write(_monitor_status(snapshot, top=args.top))
-                    out.flush()
-                    next_status += args.every
-        except KeyboardInterrupt:
-            pass
+        if qt is not None:
+            first_seen = run_monitor_window(qt, monitor, top=args.top, seconds=args.seconds,
+                                            idle=args.idle)  # fmt: skip
+        else:
+            first_seen = _watch_monitor(monitor, args, out)
         snapshot = monitor.snapshot()
     span = (time.monotonic() - snapshot.age) - first_seen if first_seen is not None else 0.0
     average = (snapshot.frames - 1) / span if span > 0 and snapshot.frames > 1 else 0.0
@@ -234,6 +249,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     monitor.add_argument("--seconds", type=seconds, help="stop after this many seconds")
     monitor.add_argument("--idle", type=seconds,
                          help="stop once the stream has been silent this long")  # fmt: skip
+    monitor.add_argument("--plot", action="store_true",
+                         help="show the values live in a window: bars of the current values "
+                         "(--top), scrolling lines of the most active keys; rate and gaps in the "
+                         "title (needs the gui extra)")  # fmt: skip
     monitor.set_defaults(func=_cmd_monitor)
 
     export = commands.add_parser(

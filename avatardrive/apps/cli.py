@@ -14,12 +14,19 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from avatardrive import __version__
-from avatardrive.apps import _cmd_live, _cmd_plot, _cmd_rig, _cmd_stream, _cmd_timeline
+from avatardrive.apps import (
+    _cmd_live,
+    _cmd_plot,
+    _cmd_puppet,
+    _cmd_rig,
+    _cmd_stream,
+    _cmd_timeline,
+)
 from avatardrive.errors import AvatarDriveError
 
 __all__ = ["main", "run"]
 
-_COMMAND_MODULES = (_cmd_timeline, _cmd_rig, _cmd_stream, _cmd_live, _cmd_plot)
+_COMMAND_MODULES = (_cmd_timeline, _cmd_rig, _cmd_stream, _cmd_live, _cmd_plot, _cmd_puppet)
 
 
 def _parser() -> argparse.ArgumentParser:
