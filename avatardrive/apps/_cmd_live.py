@@ -6,8 +6,8 @@ import argparse
 import os
 from typing import TextIO
 
-from avatardrive.apps._cmd_stream import port_number, seconds
-from avatardrive.apps._cmd_timeline import check_output, positive_fps
+from avatardrive.apps import _args
+from avatardrive.apps._cmd_timeline import check_output
 from avatardrive.apps._live import LiveSession
 from avatardrive.apps._player import open_routes
 from avatardrive.curves import write_curves
@@ -161,7 +161,7 @@ def _add_input(parser: argparse.ArgumentParser) -> None:
     source.add_argument("--video", metavar="FILE", help="a video file")
     source.add_argument("--images", metavar="DIR", help="a folder of images, in name order")
     source.add_argument("--livelink", metavar="CSV", help="a Live Link Face CSV recording")
-    parser.add_argument("--fps", type=positive_fps, default=30.0,
+    parser.add_argument("--fps", type=_args.fps, default=30.0,
                         help="frame rate of --images (30)")  # fmt: skip
     parser.add_argument("--mirrored", action="store_true",
                         help="the images are mirror images (a selfie preview); left and right "
@@ -169,7 +169,7 @@ def _add_input(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", metavar="FILE",
                         help="face_landmarker.task: use MediaPipe's 52 blendshapes "
                         "(`avatardrive models fetch` downloads it)")  # fmt: skip
-    parser.add_argument("--calibrate-seconds", type=seconds, default=1.0,
+    parser.add_argument("--calibrate-seconds", type=_args.seconds, default=1.0,
                         help="span of the neutral capture at the start (1 s)")  # fmt: skip
 
 
@@ -194,7 +194,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     calibration.add_argument("--no-calibrate", action="store_true",
                              help="take the first frame as the neutral")  # fmt: skip
     live.add_argument("--no-filter", action="store_true", help="no smoothing (raw estimates)")
-    live.add_argument("--control", type=port_number, metavar="PORT",
+    live.add_argument("--control", type=_args.port_number, metavar="PORT",
                       help="listen for control messages on this UDP port (127.0.0.1)")  # fmt: skip
     live.add_argument("--fast", action="store_true",
                       help="replay files as fast as possible, not at their own timing")  # fmt: skip

@@ -7,12 +7,11 @@ line works without them; without them ``plot`` says how to install them and exit
 from __future__ import annotations
 
 import argparse
-import math
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
+from avatardrive.apps import _args
 from avatardrive.apps._plot_draw import DEFAULT_SIZE, save_png
 from avatardrive.apps._plot_model import Figure, authoring_figure
 from avatardrive.apps._plot_qt import Qt, application, display_problem, load_qt
@@ -22,46 +21,7 @@ from avatardrive.errors import AvatarDriveError, ParameterError
 from avatardrive.retarget import Rig, load_rig
 from avatardrive.timeline import load_timeline
 
-__all__ = ["image_size", "png_target", "register", "seconds", "shape_count"]
-
-_SIZE = re.compile(r"^\s*(\d+)\s*[xX×]\s*(\d+)\s*$")
-_SIZE_RANGE = (200, 10000)
-
-
-def image_size(text: str) -> tuple[int, int]:
-    """Parse ``WxH`` (e.g. ``1600x1000``) into pixels, each side 200 to 10000."""
-    match = _SIZE.match(text)
-    if match is None:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a size; expected WxH such as 1600x1000")
-    width, height = int(match[1]), int(match[2])
-    lo, hi = _SIZE_RANGE
-    if not (lo <= width <= hi and lo <= height <= hi):
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is out of range; expected each side {lo} to {hi} pixels"
-        )
-    return width, height
-
-
-def seconds(text: str) -> float:
-    """Parse a time in seconds, finite and 0 or more."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not math.isfinite(value) or value < 0.0:
-        raise argparse.ArgumentTypeError(f"{text!r} is out of range; expected seconds >= 0")
-    return value
-
-
-def shape_count(text: str) -> int:
-    """Parse how many rig shapes to show: a whole number, 1 or more."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is out of range; expected 1 or more shapes")
-    return value
+__all__ = ["png_target", "register"]
 
 
 def png_target(path: str) -> Path:
@@ -152,7 +112,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="add a panel of rig weights (built-in rig name such as arkit52, or a rig file)",
     )
     plot.add_argument(
-        "--shapes", type=shape_count, default=8, metavar="N", help="rig shapes to show (default: 8)"
+        "--shapes",
+        type=_args.at_least_one,
+        default=8,
+        metavar="N",
+        help="rig shapes to show (default: 8)",
     )
     plot.add_argument(
         "--watch",
@@ -161,15 +125,19 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     plot.add_argument(
         "--size",
-        type=image_size,
+        type=_args.image_size,
         default=DEFAULT_SIZE,
         metavar="WxH",
         help=f"image or window size in pixels (default: {DEFAULT_SIZE[0]}x{DEFAULT_SIZE[1]})",
     )
     plot.add_argument(
-        "--from", dest="start", type=seconds, metavar="SECONDS", help="start of the time window"
+        "--from",
+        dest="start",
+        type=_args.time_point,
+        metavar="SECONDS",
+        help="start of the time window",
     )
     plot.add_argument(
-        "--to", dest="end", type=seconds, metavar="SECONDS", help="end of the time window"
+        "--to", dest="end", type=_args.time_point, metavar="SECONDS", help="end of the time window"
     )
     plot.set_defaults(func=_cmd_plot)

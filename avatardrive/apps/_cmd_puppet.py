@@ -11,10 +11,8 @@ import contextlib
 from collections.abc import Iterator
 from typing import TextIO
 
+from avatardrive.apps import _args
 from avatardrive.apps._cmd_live import _open_backend, _open_source, _tracker
-from avatardrive.apps._cmd_plot import image_size
-from avatardrive.apps._cmd_stream import port_number, seconds
-from avatardrive.apps._cmd_timeline import positive_fps
 from avatardrive.apps._player import Route, open_routes
 from avatardrive.apps._puppet import PuppetController
 from avatardrive.apps._puppet_plots import window_qt
@@ -93,8 +91,7 @@ def _open(args: argparse.Namespace, *, default_camera: bool) -> FrameSource:
         if not default_camera:
             raise
         raise TrackingError(
-            f"{error.message}; without a camera, give --video FILE, --images DIR or "
-            f"--livelink CSV",
+            f"{error.message}; without a camera, give --video FILE, --images DIR or --livelink CSV",
             source=error.source,
         ) from None
 
@@ -115,14 +112,14 @@ def _add_input(parser: argparse.ArgumentParser) -> None:
     source.add_argument("--video", metavar="FILE", help="a video file")
     source.add_argument("--images", metavar="DIR", help="a folder of images, in name order")
     source.add_argument("--livelink", metavar="CSV", help="a Live Link Face CSV recording")
-    parser.add_argument("--fps", type=positive_fps, default=30.0,
+    parser.add_argument("--fps", type=_args.fps, default=30.0,
                         help="frame rate of --images (30)")  # fmt: skip
     parser.add_argument("--mirrored", action="store_true",
                         help="the images are mirror images (a selfie preview); left and right "
                         "always mean the performer's own sides")  # fmt: skip
     parser.add_argument("--model", metavar="FILE",
                         help="face_landmarker.task: use MediaPipe's 52 blendshapes")  # fmt: skip
-    parser.add_argument("--calibrate-seconds", type=seconds, default=1.0, metavar="SECONDS",
+    parser.add_argument("--calibrate-seconds", type=_args.seconds, default=1.0, metavar="SECONDS",
                         help="span of the neutral capture at the start and on C (1 s)")  # fmt: skip
     calibration = parser.add_mutually_exclusive_group()
     calibration.add_argument("--calibration", metavar="FILE",
@@ -151,12 +148,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     puppet.add_argument("--rig", metavar="NAME|FILE",
                         help=f"rig whose weights the window shows ({DEFAULT_RIG}); also the rig "
                         "of destinations whose URL names none")  # fmt: skip
-    puppet.add_argument("--control", type=port_number, metavar="PORT",
+    puppet.add_argument("--control", type=_args.port_number, metavar="PORT",
                         help="listen for control messages on this UDP port")  # fmt: skip
     puppet.add_argument("--fast", action="store_true",
                         help="replay files as fast as they go, not in real time")  # fmt: skip
     puppet.add_argument("--max-frames", type=int, metavar="N",
                         help="stop after this many input frames")  # fmt: skip
-    puppet.add_argument("--size", type=image_size, default=DEFAULT_SIZE, metavar="WxH",
+    puppet.add_argument("--size", type=_args.image_size, default=DEFAULT_SIZE, metavar="WxH",
                         help=f"window size ({DEFAULT_SIZE[0]}x{DEFAULT_SIZE[1]})")  # fmt: skip
     puppet.set_defaults(func=_cmd_puppet)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import math
 import time
 from collections.abc import Callable, Mapping
 from typing import TextIO
@@ -13,7 +12,8 @@ from typing import TextIO
 import numpy as np
 from numpy.typing import NDArray
 
-from avatardrive.apps._cmd_timeline import check_output, positive_fps
+from avatardrive.apps import _args
+from avatardrive.apps._cmd_timeline import check_output
 from avatardrive.apps._monitor_view import run_monitor_window
 from avatardrive.apps._player import Player, PlayReport, Route, open_routes
 from avatardrive.apps._puppet_plots import window_qt
@@ -31,31 +31,11 @@ from avatardrive.transport import (
     ValueRange,
 )
 
-__all__ = ["port_number", "register", "seconds", "timeline_base"]
+__all__ = ["register", "timeline_base"]
 
 FloatArray = NDArray[np.float32]
 
 _MONITOR_TOP = 12
-
-
-def port_number(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"{text!r} is out of range; expected 0 to 65535")
-    return value
-
-
-def seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"{text!r}; expected seconds above 0")
-    return value
 
 
 def timeline_base(curves: Curves, *, loop: bool) -> Callable[[float], FloatArray]:
@@ -228,10 +208,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
                       "vrchat://127.0.0.1:9000 (repeat for several)")  # fmt: skip
     play.add_argument("--rig", help="rig for destinations whose URL names none (default per "
                       "scheme: vmc vrm0, vrchat vrcft, osc arkit52)")  # fmt: skip
-    play.add_argument("--rate", type=positive_fps, default=60.0, help="frames per second (60)")
+    play.add_argument("--rate", type=_args.fps, default=60.0, help="frames per second (60)")
     play.add_argument("--loop", action="store_true", help="start over at the end")
-    play.add_argument("--seconds", type=seconds, help="stop after this many seconds")
-    play.add_argument("--control", type=port_number, metavar="PORT",
+    play.add_argument("--seconds", type=_args.seconds, help="stop after this many seconds")
+    play.add_argument("--control", type=_args.port_number, metavar="PORT",
                       help="listen for control messages on this UDP port")  # fmt: skip
     play.add_argument("--control-host", default="127.0.0.1",
                       help="address the control port binds (127.0.0.1)")  # fmt: skip
@@ -242,12 +222,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="receive an OSC stream and show its values, frame rate and gaps",
         description="A debugging receiver for any OSC sender (VMC, VRChat, generic).",
     )
-    monitor.add_argument("--port", type=port_number, default=39539, help="UDP port (39539, VMC)")
+    monitor.add_argument(
+        "--port", type=_args.port_number, default=39539, help="UDP port (39539, VMC)"
+    )
     monitor.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
-    monitor.add_argument("--every", type=seconds, default=1.0, help="status every N seconds")
+    monitor.add_argument("--every", type=_args.seconds, default=1.0, help="status every N seconds")
     monitor.add_argument("--top", type=int, default=_MONITOR_TOP, help="values shown per status")
-    monitor.add_argument("--seconds", type=seconds, help="stop after this many seconds")
-    monitor.add_argument("--idle", type=seconds,
+    monitor.add_argument("--seconds", type=_args.seconds, help="stop after this many seconds")
+    monitor.add_argument("--idle", type=_args.seconds,
                          help="stop once the stream has been silent this long")  # fmt: skip
     monitor.add_argument("--plot", action="store_true",
                          help="show the values live in a window: bars of the current values "
@@ -268,6 +250,6 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--format", choices=("livelink-csv", "weights"), default="livelink-csv",
         help="livelink-csv (default) or weights (.csv/.npz/.json by suffix)",
     )  # fmt: skip
-    export.add_argument("--fps", type=positive_fps, help="frame rate (default: the timeline's)")
+    export.add_argument("--fps", type=_args.fps, help="frame rate (default: the timeline's)")
     export.add_argument("-o", "--output", required=True, help="output file")
     export.set_defaults(func=_cmd_export)

@@ -8,6 +8,7 @@ import time
 from collections.abc import Sequence
 from typing import TextIO
 
+from avatardrive.apps import _args
 from avatardrive.apps._summary import blink_summary, event_peaks, format_peaks
 from avatardrive.curves import CURVE_SUFFIXES, write_curves
 from avatardrive.errors import ParameterError
@@ -15,7 +16,7 @@ from avatardrive.retarget import load_rig
 from avatardrive.synth import emotion_library, render, resolve_timeline, timeline_duration
 from avatardrive.timeline import load_timeline
 
-__all__ = ["check_output", "positive_fps", "register"]
+__all__ = ["check_output", "register"]
 
 
 class _ProgressBar:
@@ -38,16 +39,6 @@ class _ProgressBar:
     def close(self) -> None:
         if self.shown:
             self.stream.write("\n")
-
-
-def positive_fps(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 1.0 <= value <= 1000.0:
-        raise argparse.ArgumentTypeError(f"{text!r} is out of range; expected 1 to 1000")
-    return value
 
 
 def check_output(path: str, *, suffixes: Sequence[str] | None = None) -> None:
@@ -148,7 +139,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     render_cmd.add_argument(
         "-o", "--output", required=True, help="output file: .csv, .npz or .json"
     )
-    render_cmd.add_argument("--fps", type=positive_fps, help="frame rate (default: the timeline's)")
+    render_cmd.add_argument("--fps", type=_args.fps, help="frame rate (default: the timeline's)")
     render_cmd.add_argument(
         "--rig",
         metavar="NAME|FILE",
