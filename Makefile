@@ -49,7 +49,8 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_render.py
 	$(BIN)/python benchmarks/bench_retarget.py
 	$(BIN)/python benchmarks/bench_transport.py
-	$(BIN)/python benchmarks/bench_tracking.py
+	GLOG_minloglevel=2 $(BIN)/python benchmarks/bench_tracking.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/bench_puppet.py
 
 clean:
 	rm -rf $(VENV) $(OUT) build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache .hypothesis

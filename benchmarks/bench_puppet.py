@@ -33,7 +33,7 @@ import numpy as np
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from avatardrive.apps._cmd_plot import image_size
+from avatardrive.apps._args import image_size
 from avatardrive.apps._player import open_routes
 from avatardrive.apps._plot_qt import Qt, application, load_qt
 from avatardrive.apps._puppet import PuppetController, PuppetState
