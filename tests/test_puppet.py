@@ -701,7 +701,7 @@ def test_without_a_camera_the_default_says_what_else_to_give(
         assert args.camera == 0  # webcam 0 by default
         raise TrackingError("no camera at index 0", source="webcam 0")
 
-    monkeypatch.setattr(_cmd_puppet, "_open_source", no_camera)
+    monkeypatch.setattr(_cmd_puppet, "open_source", no_camera)
     code, _, err = run("puppet")
     assert code == 2 and err.count("\n") == 1
     assert "webcam 0: no camera at index 0; without a camera, give --video FILE" in err

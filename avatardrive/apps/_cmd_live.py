@@ -30,10 +30,13 @@ from avatardrive.tracking import (
 )
 from avatardrive.transport import ControlListener
 
-__all__ = ["register"]
+__all__ = [
+    "add_calibration_options", "add_input_options", "make_tracker", "open_backend", "open_source",
+    "register",
+]  # fmt: skip
 
 
-def _open_source(args: argparse.Namespace) -> FrameSource:
+def open_source(args: argparse.Namespace) -> FrameSource:
     if args.camera is not None:
         source: FrameSource = WebcamSource(args.camera, mirrored=args.mirrored)
     elif args.video is not None:
@@ -46,7 +49,7 @@ def _open_source(args: argparse.Namespace) -> FrameSource:
     return source
 
 
-def _open_backend(args: argparse.Namespace) -> Backend:
+def open_backend(args: argparse.Namespace) -> Backend:
     if args.livelink is not None:
         return RecordedBlendshapes()
     if args.model is not None:
@@ -54,7 +57,7 @@ def _open_backend(args: argparse.Namespace) -> Backend:
     return FaceMeshBackend()
 
 
-def _tracker(args: argparse.Namespace, backend: Backend, out: TextIO) -> Tracker:
+def make_tracker(args: argparse.Namespace, backend: Backend, out: TextIO) -> Tracker:
     filter_options = {"filter": None} if getattr(args, "no_filter", False) else {}
     if getattr(args, "calibration", None):
         calibration = load_calibration(args.calibration, backend=backend.name)
@@ -76,11 +79,11 @@ def _cmd_live(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     routes = open_routes(args.to or [], rig=args.rig)
     control = None
     try:
-        source = _open_source(args)  # bad input fails here, before MediaPipe loads
+        source = open_source(args)  # bad input fails here, before MediaPipe loads
         try:
-            backend = _open_backend(args)
+            backend = open_backend(args)
             try:
-                tracker = _tracker(args, backend, out)
+                tracker = make_tracker(args, backend, out)
                 control = ControlListener(args.control) if args.control else None
                 session = LiveSession(source, tracker, routes, mixer=Mixer(), control=control,
                                       realtime=not args.fast)  # fmt: skip
@@ -119,11 +122,11 @@ def _cmd_calibrate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     parent = os.path.dirname(os.path.abspath(args.output))
     if not os.path.isdir(parent):
         raise TrackingError(f"folder {parent!r} does not exist", source=args.output)
-    source = _open_source(args)  # bad input fails here, before MediaPipe loads
+    source = open_source(args)  # bad input fails here, before MediaPipe loads
     try:
-        backend = _open_backend(args)
+        backend = open_backend(args)
         try:
-            tracker = _tracker(args, backend, out)
+            tracker = make_tracker(args, backend, out)
             tracker.performer = args.performer
             while tracker.calibrating:
                 frame = source.read()
@@ -155,9 +158,14 @@ def _cmd_models_fetch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int
     return 0
 
 
-def _add_input(parser: argparse.ArgumentParser) -> None:
-    source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--camera", type=int, metavar="N", help="webcam index (OpenCV)")
+def add_input_options(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
+    """The input options shared by ``live``, ``calibrate`` and ``puppet``.
+
+    ``required=False`` (``puppet``) makes the source optional: webcam 0 by default.
+    """
+    source = parser.add_mutually_exclusive_group(required=required)
+    camera_help = "webcam index (OpenCV)" if required else "webcam index (default: 0)"
+    source.add_argument("--camera", type=int, metavar="N", help=camera_help)
     source.add_argument("--video", metavar="FILE", help="a video file")
     source.add_argument("--images", metavar="DIR", help="a folder of images, in name order")
     source.add_argument("--livelink", metavar="CSV", help="a Live Link Face CSV recording")
@@ -169,8 +177,18 @@ def _add_input(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", metavar="FILE",
                         help="face_landmarker.task: use MediaPipe's 52 blendshapes "
                         "(`avatardrive models fetch` downloads it)")  # fmt: skip
-    parser.add_argument("--calibrate-seconds", type=_args.seconds, default=1.0,
-                        help="span of the neutral capture at the start (1 s)")  # fmt: skip
+    parser.add_argument("--calibrate-seconds", type=_args.seconds, default=1.0, metavar="SECONDS",
+                        help="span of the neutral capture (1 s)")  # fmt: skip
+
+
+def add_calibration_options(parser: argparse.ArgumentParser) -> None:
+    """``--calibration FILE | --no-calibrate`` and ``--no-filter`` (``live`` and ``puppet``)."""
+    calibration = parser.add_mutually_exclusive_group()
+    calibration.add_argument("--calibration", metavar="FILE",
+                             help="a neutral saved by `avatardrive calibrate`")  # fmt: skip
+    calibration.add_argument("--no-calibrate", action="store_true",
+                             help="take the first frame as the neutral")  # fmt: skip
+    parser.add_argument("--no-filter", action="store_true", help="no smoothing (raw estimates)")
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -182,18 +200,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "of input calibrates the neutral: hold a rest face. Control messages layer emotions, "
         "micro-expressions and AU pulses on top; /avatardrive/calibrate recalibrates.",
     )
-    _add_input(live)
+    add_input_options(live)
+    add_calibration_options(live)
     live.add_argument("--to", action="append", metavar="URL",
                       help="destination (repeat for several): vmc://127.0.0.1:39539")  # fmt: skip
     live.add_argument("--rig", help="rig for destinations whose URL names none")
     live.add_argument("--record", metavar="OUT",
                       help="write the tracked AU curves: .csv, .npz or .json")  # fmt: skip
-    calibration = live.add_mutually_exclusive_group()
-    calibration.add_argument("--calibration", metavar="FILE",
-                             help="a neutral saved by `avatardrive calibrate`")  # fmt: skip
-    calibration.add_argument("--no-calibrate", action="store_true",
-                             help="take the first frame as the neutral")  # fmt: skip
-    live.add_argument("--no-filter", action="store_true", help="no smoothing (raw estimates)")
     live.add_argument("--control", type=_args.port_number, metavar="PORT",
                       help="listen for control messages on this UDP port (127.0.0.1)")  # fmt: skip
     live.add_argument("--fast", action="store_true",
@@ -207,7 +220,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         description="Capture a neutral from the start of the input (hold a rest face) and save "
         "it for `avatardrive live --calibration`.",
     )
-    _add_input(calibrate)
+    add_input_options(calibrate)
     calibrate.add_argument("-o", "--output", required=True, help="calibration file (.json)")
     calibrate.add_argument("--performer", default="", help="the performer's name, stored")
     calibrate.set_defaults(func=_cmd_calibrate)

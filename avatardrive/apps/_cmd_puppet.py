@@ -12,7 +12,13 @@ from collections.abc import Iterator
 from typing import TextIO
 
 from avatardrive.apps import _args
-from avatardrive.apps._cmd_live import _open_backend, _open_source, _tracker
+from avatardrive.apps._cmd_live import (
+    add_calibration_options,
+    add_input_options,
+    make_tracker,
+    open_backend,
+    open_source,
+)
 from avatardrive.apps._player import Route, open_routes
 from avatardrive.apps._puppet import PuppetController
 from avatardrive.apps._puppet_plots import window_qt
@@ -72,9 +78,9 @@ def puppet_session(
         stack.callback(_close_routes, routes)
         source = _open(args, default_camera=default_camera)  # before MediaPipe loads
         stack.callback(source.close)
-        backend = _open_backend(args)
+        backend = open_backend(args)
         stack.callback(backend.close)
-        tracker = _tracker(args, backend, out)
+        tracker = make_tracker(args, backend, out)
         control = ControlListener(args.control) if args.control else None
         if control is not None:
             stack.callback(control.close)
@@ -86,7 +92,7 @@ def puppet_session(
 
 def _open(args: argparse.Namespace, *, default_camera: bool) -> FrameSource:
     try:
-        return _open_source(args)
+        return open_source(args)
     except TrackingError as error:
         if not default_camera:
             raise
@@ -106,29 +112,6 @@ def _cmd_puppet(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
-def _add_input(parser: argparse.ArgumentParser) -> None:
-    source = parser.add_mutually_exclusive_group()
-    source.add_argument("--camera", type=int, metavar="N", help="webcam index (default: 0)")
-    source.add_argument("--video", metavar="FILE", help="a video file")
-    source.add_argument("--images", metavar="DIR", help="a folder of images, in name order")
-    source.add_argument("--livelink", metavar="CSV", help="a Live Link Face CSV recording")
-    parser.add_argument("--fps", type=_args.fps, default=30.0,
-                        help="frame rate of --images (30)")  # fmt: skip
-    parser.add_argument("--mirrored", action="store_true",
-                        help="the images are mirror images (a selfie preview); left and right "
-                        "always mean the performer's own sides")  # fmt: skip
-    parser.add_argument("--model", metavar="FILE",
-                        help="face_landmarker.task: use MediaPipe's 52 blendshapes")  # fmt: skip
-    parser.add_argument("--calibrate-seconds", type=_args.seconds, default=1.0, metavar="SECONDS",
-                        help="span of the neutral capture at the start and on C (1 s)")  # fmt: skip
-    calibration = parser.add_mutually_exclusive_group()
-    calibration.add_argument("--calibration", metavar="FILE",
-                             help="a neutral saved by `avatardrive calibrate`")  # fmt: skip
-    calibration.add_argument("--no-calibrate", action="store_true",
-                             help="take the first frame as the neutral")  # fmt: skip
-    parser.add_argument("--no-filter", action="store_true", help="no smoothing (raw estimates)")
-
-
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``puppet`` command to the ``avatardrive`` command line."""
     puppet = commands.add_parser(
@@ -141,7 +124,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "the neutral, Space freeze, Esc quit. Needs the gui extra: pip install "
         "'avatardrive[gui]'.",
     )
-    _add_input(puppet)
+    add_input_options(puppet, required=False)
+    add_calibration_options(puppet)
     puppet.add_argument("--to", action="append", metavar="URL",
                         help="destination (repeat for several): vmc://127.0.0.1:39539, "
                         "osc://host:port?rig=arkit52, vrchat://127.0.0.1:9000")  # fmt: skip
