@@ -35,6 +35,7 @@ from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
 from pythonosc.osc_message_builder import OscMessageBuilder
 from pythonosc.osc_server import BlockingOSCUDPServer
 from pythonosc.udp_client import SimpleUDPClient
+from receivers import wait_for
 
 from avatardrive.apps import _cmd_puppet
 from avatardrive.apps._monitor_view import MonitorHistory
@@ -466,15 +467,6 @@ def osc_receiver() -> Iterator[tuple[int, dict[str, list[float]]]]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return predicate()
 
 
 @pytest.fixture(scope="module")

@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 import random
 import socket
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
 from pythonosc.osc_message_builder import OscMessageBuilder
 from pythonosc.udp_client import SimpleUDPClient
+from receivers import wait_for
 
 from avatardrive.errors import TransportError
 from avatardrive.transport import (
@@ -27,15 +27,6 @@ from avatardrive.transport import (
 from avatardrive.transport._osc import osc_bundle, osc_message
 
 LOGGER = "avatardrive.transport"
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.005)
-    return predicate()
 
 
 def collect(listener: ControlListener, count: int) -> list[ControlCommand]:

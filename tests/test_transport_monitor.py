@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-
 import numpy as np
 import pytest
+from receivers import wait_for
 
 from avatardrive.transport import (
     Frame,
@@ -21,15 +19,6 @@ from avatardrive.transport import (
 from avatardrive.transport._osc import osc_bundle, osc_message
 
 NAMES = ("Joy", "Blink_L", "A")
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.005)
-    return predicate()
 
 
 def frame(k: int, values: list[float], names: tuple[str, ...] = NAMES) -> Frame:

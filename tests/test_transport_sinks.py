@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from pythonosc.dispatcher import Dispatcher
 from pythonosc.osc_server import BlockingOSCUDPServer
+from receivers import free_port, wait_for
 
 from avatardrive.errors import ParameterError, TransportError
 from avatardrive.transport import (
@@ -60,21 +61,6 @@ def sending(sink: UdpSink, stream: Iterator[Frame],
         sink.send(next(stream))
         return condition()
     return step
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.005)
-    return predicate()
 
 
 @contextlib.contextmanager
