@@ -6,7 +6,10 @@ scikit-image); they are skipped where those are not installed.
 
 from __future__ import annotations
 
+import io
+import os
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -121,3 +124,28 @@ def face(astronaut: Image) -> FaceKit:
         observation = backend.observe(Frame(0, 0.0, astronaut))
     assert observation is not None and observation.landmarks is not None
     return FaceKit(astronaut, observation.landmarks)
+
+
+def run_cli(*argv: str) -> tuple[int, str, str]:
+    """Run the command line in-process: (exit code, stdout, stderr)."""
+    from avatardrive.apps.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(scope="module")
+def qt() -> Any:
+    """pyqtgraph and Qt, with an off-screen QApplication; skipped (or failed under CI) if absent."""
+    from avatardrive.apps._plot_qt import application, load_qt
+    from avatardrive.errors import AvatarDriveError
+
+    try:
+        loaded = load_qt()
+    except AvatarDriveError as error:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"the gui extra must be installed under CI: {error}")
+        pytest.skip(f"the gui extra is not installed: {error}")
+    application(loaded, offscreen=True)
+    return loaded

@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from itertools import groupby
+from typing import Any
 
 import pytest
 from pythonosc import dispatcher as osc_dispatcher
@@ -87,21 +88,22 @@ def bundles(lines: list[str], prefix: str) -> list[list[list[str]]]:
     return [list(group) for _, group in groupby(fields, key=lambda f: f[0])]
 
 
+#: What a receiver heard, in arrival order: (address, arguments).
+Received = list[tuple[str, tuple[Any, ...]]]
+
+
 @contextlib.contextmanager
-def osc_receiver() -> Iterator[tuple[int, list[tuple[float, str, float]]]]:
-    """python-osc's server as a receiver: yields (port, [(arrival, address, value)])."""
-    received: list[tuple[float, str, float]] = []
-    lock = threading.Lock()
+def osc_receiver() -> Iterator[tuple[int, Received]]:
+    """python-osc's server on a free port, as a receiver: yields (port, messages heard).
 
-    def record(address: str, *values: object) -> None:
-        if values and isinstance(values[0], float):
-            with lock:
-                received.append((time.monotonic(), address, values[0]))
-
+    A single-threaded server, so messages are recorded in the order they arrived.
+    """
+    received: Received = []
     dispatcher = osc_dispatcher.Dispatcher()
-    dispatcher.set_default_handler(record)
-    server = osc_server.ThreadingOSCUDPServer(("127.0.0.1", 0), dispatcher)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    dispatcher.set_default_handler(lambda address, *args: received.append((address, args)))
+    server = osc_server.BlockingOSCUDPServer(("127.0.0.1", 0), dispatcher)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)  # fmt: skip
     thread.start()
     try:
         yield server.server_address[1], received
@@ -111,5 +113,7 @@ def osc_receiver() -> Iterator[tuple[int, list[tuple[float, str, float]]]]:
         thread.join(timeout=10)
 
 
-def values_of(received: list[tuple[float, str, float]], address: str) -> list[float]:
-    return [value for _, addr, value in list(received) if addr == address]
+def values_of(received: Received, address: str) -> list[float]:
+    """The float values sent to one address, in arrival order."""
+    return [args[0] for addr, args in list(received)
+            if addr == address and args and isinstance(args[0], float)]  # fmt: skip

@@ -2,42 +2,35 @@
 
 from __future__ import annotations
 
-import io
 import re
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import run_cli
 
 from avatardrive import __version__
-from avatardrive.apps.cli import main
 from avatardrive.curves import read_au_curves
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "demo" / "timelines").glob("*.toml"))
 
 
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
-
-
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
-    assert run("--version")[0] == 0
+    assert run_cli("--version")[0] == 0
     assert __version__ in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("command", ["render", "validate", "emotions"])
 def test_help_on_each_command(command: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(command, "--help")[0] == 0
+    assert run_cli(command, "--help")[0] == 0
     assert "usage: avatardrive " + command in capsys.readouterr().out
 
 
 def test_example_timelines_exist_and_validate() -> None:
     assert len(EXAMPLES) >= 3
     for path in EXAMPLES:
-        code, out, err = run("validate", str(path))
+        code, out, err = run_cli("validate", str(path))
         assert code == 0, err
         assert re.search(r": ok - \d+ events", out)
 
@@ -45,7 +38,7 @@ def test_example_timelines_exist_and_validate() -> None:
 @pytest.mark.parametrize("suffix", [".csv", ".npz", ".json"])
 def test_render_writes_curves_that_read_back(tmp_path: Path, suffix: str) -> None:
     target = tmp_path / f"out{suffix}"
-    code, out, err = run(
+    code, out, err = run_cli(
         "render",
         str(ROOT / "demo/timelines/micro_expressions.toml"),
         "-o",
@@ -61,7 +54,7 @@ def test_render_writes_curves_that_read_back(tmp_path: Path, suffix: str) -> Non
 
 
 def test_render_summary_reports_peaks_and_blinks(tmp_path: Path) -> None:
-    code, out, _ = run(
+    code, out, _ = run_cli(
         "render",
         str(ROOT / "demo/timelines/basic_emotions.toml"),
         "-o",
@@ -75,7 +68,7 @@ def test_render_summary_reports_peaks_and_blinks(tmp_path: Path) -> None:
 
 
 def test_emotions_lists_sets_with_sources() -> None:
-    code, out, _ = run("emotions", "--sources")
+    code, out, _ = run_cli("emotions", "--sources")
     assert code == 0
     for name in (
         "canonical:happiness",
@@ -111,7 +104,7 @@ def test_bad_timelines_exit_2_with_one_line_and_no_output(
     bad = tmp_path / "bad.toml"
     bad.write_text(text)
     for argv in (("validate", str(bad)), ("render", str(bad), "-o", str(tmp_path / "o.csv"))):
-        code, _, err = run(*argv)
+        code, _, err = run_cli(*argv)
         assert code == 2
         assert err.count("\n") == 1 and "Traceback" not in err
         assert re.search(pattern, err), err
@@ -120,21 +113,21 @@ def test_bad_timelines_exit_2_with_one_line_and_no_output(
 
 def test_bad_output_suffix_and_folder(tmp_path: Path) -> None:
     timeline = str(ROOT / "demo/timelines/micro_expressions.toml")
-    code, _, err = run("render", timeline, "-o", str(tmp_path / "o.xlsx"))
+    code, _, err = run_cli("render", timeline, "-o", str(tmp_path / "o.xlsx"))
     assert code == 2 and re.search(r"suffix '\.xlsx'; expected one of \.csv, \.npz, \.json", err)
-    code, _, err = run("render", timeline, "-o", str(tmp_path / "nope" / "o.csv"))
+    code, _, err = run_cli("render", timeline, "-o", str(tmp_path / "nope" / "o.csv"))
     assert code == 2 and "does not exist" in err
 
 
 def test_missing_timeline_and_bad_flag(tmp_path: Path) -> None:
-    code, _, err = run("validate", str(tmp_path / "none.toml"))
+    code, _, err = run_cli("validate", str(tmp_path / "none.toml"))
     assert code == 2 and "none.toml: no such file" in err
-    assert run("render", "x.toml", "-o", "y.csv", "--fps", "0")[0] == 2
+    assert run_cli("render", "x.toml", "-o", "y.csv", "--fps", "0")[0] == 2
 
 
 def test_rendered_csv_header_and_time_column(tmp_path: Path) -> None:
     target = tmp_path / "c.csv"
-    assert run("render", str(ROOT / "demo/timelines/compound.toml"), "-o", str(target))[0] == 0
+    assert run_cli("render", str(ROOT / "demo/timelines/compound.toml"), "-o", str(target))[0] == 0
     header = target.read_text().splitlines()[0].split(",")
     assert header[:3] == ["time", "AU1_L", "AU1_R"]
     times = np.loadtxt(target, delimiter=",", skiprows=1, usecols=0)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import io
 import re
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import run_cli
 
-from avatardrive.apps.cli import main
 from avatardrive.curves import read_curves
 from avatardrive.retarget import load_rig
 
@@ -18,20 +17,14 @@ EXAMPLE = ROOT / "rigs" / "examples" / "stylized_unity.toml"
 TIMELINE = ROOT / "demo" / "timelines" / "basic_emotions.toml"
 
 
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
-
-
 @pytest.mark.parametrize("argv", [["rigs"], ["rig"], ["rig", "show"], ["rig", "check"]])
 def test_help(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(*argv, "--help")[0] == 0
+    assert run_cli(*argv, "--help")[0] == 0
     assert "usage: avatardrive " + " ".join(argv) in capsys.readouterr().out
 
 
 def test_rigs_lists_every_builtin_with_its_shape_count() -> None:
-    code, out, _ = run("rigs")
+    code, out, _ = run_cli("rigs")
     assert code == 0
     for name, count in [
         ("arkit52", 52),
@@ -46,7 +39,7 @@ def test_rigs_lists_every_builtin_with_its_shape_count() -> None:
 
 
 def test_rig_show_prints_the_mapping_and_the_inverse_report() -> None:
-    code, out, _ = run("rig", "show", "arkit52")
+    code, out, _ = run_cli("rig", "show", "arkit52")
     assert code == 0
     assert out.startswith("arkit52 - Apple ARKit 52 blendshapes\n")
     assert re.search(
@@ -55,12 +48,12 @@ def test_rig_show_prints_the_mapping_and_the_inverse_report() -> None:
     assert re.search(r"^ 43  browInnerUp\s+AU1\s+linear$", out, re.M)
     assert re.search(r"^ 15  jawLeft\s+\(no AU: stays at rest\)", out, re.M)
     assert re.search(r"no path, come back 0 \(22 channels\): AU11, AU13, AU23", out)
-    code, out, _ = run("rig", "show", "vrcft")
+    code, out, _ = run_cli("rig", "show", "vrcft")
     assert re.search(r"EyeLidLeft\s+AU45_L \+ AU43_L \+ AU46_L\s+linear, gain -1, offset \+1", out)
 
 
 def test_rig_show_reads_files_too() -> None:
-    code, out, _ = run("rig", "show", str(EXAMPLE))
+    code, out, _ = run_cli("rig", "show", str(EXAMPLE))
     assert code == 0
     assert "values 0-100" in out
     assert re.search(r"Smile_L \[SmileLeft\]\s+AU12_L \+ 0\.2\*AU6_L\*AU12_L\s+smoothstep", out)
@@ -69,7 +62,7 @@ def test_rig_show_reads_files_too() -> None:
 
 
 def test_rig_check_accepts_the_example() -> None:
-    code, out, err = run("rig", "check", str(EXAMPLE))
+    code, out, err = run_cli("rig", "check", str(EXAMPLE))
     assert (code, err) == (0, "")
     assert re.search(
         r"stylized_unity\.toml: ok - rig 'stylized-unity', 15 shapes, values 0-100", out
@@ -112,7 +105,7 @@ def test_bad_rig_files_exit_2_with_one_line(tmp_path: Path, text: str, pattern: 
         ("rig", "show", str(bad)),
         ("render", str(TIMELINE), "--rig", str(bad), "-o", str(output)),
     ):
-        code, out, err = run(*argv)
+        code, out, err = run_cli(*argv)
         assert code == 2 and out == ""
         assert err.count("\n") == 1 and "Traceback" not in err
         assert re.search(r"^avatardrive: error: .*" + pattern, err), err
@@ -120,9 +113,9 @@ def test_bad_rig_files_exit_2_with_one_line(tmp_path: Path, text: str, pattern: 
 
 
 def test_unknown_rig_name_and_missing_file(tmp_path: Path) -> None:
-    code, _, err = run("rig", "show", "arkit")
+    code, _, err = run_cli("rig", "show", "arkit")
     assert code == 2 and re.search(r"unknown rig 'arkit' \(did you mean 'arkit52'\?\)", err)
-    code, _, err = run("rig", "check", str(tmp_path / "none.toml"))
+    code, _, err = run_cli("rig", "check", str(tmp_path / "none.toml"))
     assert code == 2 and "none.toml: no such file" in err
 
 
@@ -131,7 +124,7 @@ def test_render_with_a_rig_writes_time_and_shape_names(
     tmp_path: Path, rig: str, suffix: str
 ) -> None:
     target = tmp_path / f"w{suffix}"
-    code, out, err = run("render", str(TIMELINE), "--rig", rig, "-o", str(target))
+    code, out, err = run_cli("render", str(TIMELINE), "--rig", rig, "-o", str(target))
     assert code == 0, err
     assert re.search(rf"x {load_rig(rig).n_shapes} shapes of rig {rig} at 60 fps", out)
     weights = read_curves(target)
@@ -144,7 +137,7 @@ def test_render_with_a_rig_writes_time_and_shape_names(
 
 def test_render_with_a_0_to_100_rig(tmp_path: Path) -> None:
     target = tmp_path / "w.npz"
-    code, _, err = run("render", str(TIMELINE), "--rig", str(EXAMPLE), "-o", str(target))
+    code, _, err = run_cli("render", str(TIMELINE), "--rig", str(EXAMPLE), "-o", str(target))
     assert code == 0, err
     weights = read_curves(target)
     assert weights.names[0] == "Smile_L"

@@ -8,7 +8,6 @@ import); no test runs a blocking event loop.
 from __future__ import annotations
 
 import functools
-import io
 import os
 import subprocess
 import sys
@@ -22,6 +21,8 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from conftest import run_cli
+
 from avatardrive.apps import _cmd_plot
 from avatardrive.apps._plot_model import (
     Figure,
@@ -31,11 +32,10 @@ from avatardrive.apps._plot_model import (
     stagger,
     time_window,
 )
-from avatardrive.apps._plot_qt import INSTALL_HINT, Qt, application, display_problem, load_qt
+from avatardrive.apps._plot_qt import INSTALL_HINT, Qt, display_problem
 from avatardrive.apps._plot_watch import FileWatcher, watch_loop
-from avatardrive.apps.cli import main
 from avatardrive.curves import Curves
-from avatardrive.errors import AvatarDriveError, ParameterError
+from avatardrive.errors import ParameterError
 from avatardrive.retarget import load_rig
 from avatardrive.timeline import load_timeline
 
@@ -57,25 +57,6 @@ OTHER_TOML = GOOD_TOML.replace('emotion = "happiness"', 'emotion = "surprise"')
 BAD_TOML = 'version = 1\n[[events]]\nemotion = "no-such-emotion"\nstart = 1.0\n'
 
 
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
-
-
-@pytest.fixture(scope="module")
-def qt() -> Qt:
-    """pyqtgraph and Qt, with an off-screen QApplication; skipped (or failed under CI) if absent."""
-    try:
-        loaded = load_qt()
-    except AvatarDriveError as error:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"the gui extra must be installed under CI: {error}")
-        pytest.skip(f"the gui extra is not installed: {error}")
-    application(loaded, offscreen=True)
-    return loaded
-
-
 def pixels(qt: Qt, path: Path) -> np.ndarray[Any, np.dtype[np.int16]]:
     """An image file's pixels, shape (height, width, 3), as int16 (room for differences)."""
     image = qt.gui.QImage(str(path)).convertToFormat(qt.gui.QImage.Format.Format_ARGB32)
@@ -95,7 +76,7 @@ def write(path: Path, text: str, *, bump: float = 0.0) -> Path:
 
 def plot_png(tmp_path: Path, timeline: Path, name: str, *extra: str) -> Path:
     target = tmp_path / name
-    code, out, err = run("plot", str(timeline), "-o", str(target), "--size", SMALL, *extra)
+    code, out, err = run_cli("plot", str(timeline), "-o", str(target), "--size", SMALL, *extra)
     assert code == 0, err
     assert out.startswith(f"wrote {target}")
     return target
@@ -274,7 +255,7 @@ def test_missing_gui_extra_says_how_to_install(
 ) -> None:
     monkeypatch.setitem(sys.modules, missing, None)  # makes `import` raise ImportError
     target = tmp_path / "out.png"
-    code, _, err = run("plot", str(CONVERSATION), "-o", str(target))
+    code, _, err = run_cli("plot", str(CONVERSATION), "-o", str(target))
     assert code == 2
     assert err.count("\n") == 1 and err.startswith("avatardrive: error: ")
     assert INSTALL_HINT in err and "pip install 'avatardrive[gui]'" in err
@@ -317,7 +298,7 @@ def test_bad_options_exit_2(
     message: str,
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    code, _, err = run("plot", str(CONVERSATION), *args)
+    code, _, err = run_cli("plot", str(CONVERSATION), *args)
     assert code == 2
     assert message in err + capsys.readouterr().err  # argparse writes its usage errors itself
     assert list(tmp_path.iterdir()) == []
@@ -336,7 +317,7 @@ def test_plot_writes_a_png_of_the_size_asked(qt: Qt, tmp_path: Path) -> None:
 
 def test_default_size_is_1600_by_1000(qt: Qt, tmp_path: Path) -> None:
     target = tmp_path / "big.png"
-    assert run("plot", str(BASIC), "-o", str(target))[0] == 0
+    assert run_cli("plot", str(BASIC), "-o", str(target))[0] == 0
     assert pixels(qt, target).shape == (1000, 1600, 3)
 
 
@@ -373,7 +354,7 @@ def test_rig_adds_the_weights_panel(qt: Qt, tmp_path: Path) -> None:
 
 def test_unknown_rig_exits_2(qt: Qt, tmp_path: Path) -> None:
     target = tmp_path / "out.png"
-    code, _, err = run("plot", str(CONVERSATION), "--rig", "no-such-rig", "-o", str(target))
+    code, _, err = run_cli("plot", str(CONVERSATION), "--rig", "no-such-rig", "-o", str(target))
     assert code == 2 and err.count("\n") == 1 and "no-such-rig" in err
     assert not target.exists()
 
@@ -381,7 +362,7 @@ def test_unknown_rig_exits_2(qt: Qt, tmp_path: Path) -> None:
 def test_bad_timeline_exits_2_with_one_line_and_no_png(qt: Qt, tmp_path: Path) -> None:
     timeline = write(tmp_path / "bad.toml", BAD_TOML)
     target = tmp_path / "out.png"
-    code, out, err = run("plot", str(timeline), "-o", str(target))
+    code, out, err = run_cli("plot", str(timeline), "-o", str(target))
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and err.startswith("avatardrive: error: ")
     assert "bad.toml" in err and "no-such-emotion" in err
@@ -392,7 +373,7 @@ def test_bad_timeline_leaves_an_existing_png_alone(qt: Qt, tmp_path: Path) -> No
     target = plot_png(tmp_path, CONVERSATION, "out.png")
     before = target.read_bytes()
     timeline = write(tmp_path / "bad.toml", BAD_TOML)
-    assert run("plot", str(timeline), "-o", str(target))[0] == 2
+    assert run_cli("plot", str(timeline), "-o", str(target))[0] == 2
     assert target.read_bytes() == before
 
 
@@ -400,14 +381,14 @@ def test_no_display_asks_for_o(qt: Qt, monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(sys, "platform", "linux")
-    code, _, err = run("plot", str(CONVERSATION))
+    code, _, err = run_cli("plot", str(CONVERSATION))
     assert code == 2 and err.count("\n") == 1
     assert "-o FILE.png" in err and "DISPLAY" in err
 
 
 def test_offscreen_platform_cannot_open_a_window(qt: Qt, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
-    code, _, err = run("plot", str(CONVERSATION))
+    code, _, err = run_cli("plot", str(CONVERSATION))
     assert code == 2 and "-o FILE.png" in err
 
 
@@ -425,7 +406,7 @@ def test_watch_with_output_rewrites_the_png_and_keeps_it_on_errors(
 
     loop = functools.partial(_cmd_plot.watch_loop, sleep=sleep, polls=2)
     monkeypatch.setattr(_cmd_plot, "watch_loop", loop)
-    code, out, err = run("plot", str(timeline), "-o", str(target), "--size", SMALL, "--watch")
+    code, out, err = run_cli("plot", str(timeline), "-o", str(target), "--size", SMALL, "--watch")
     assert code == 0
     assert out.count("wrote ") == 2 and "watching" in out
     assert "no-such-emotion" in err and f"kept {target}" in err

@@ -19,8 +19,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,18 +28,17 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from pythonosc.dispatcher import Dispatcher
+from conftest import run_cli
 from pythonosc.osc_bundle import OscBundle
 from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
 from pythonosc.osc_message_builder import OscMessageBuilder
-from pythonosc.osc_server import BlockingOSCUDPServer
 from pythonosc.udp_client import SimpleUDPClient
-from receivers import wait_for
+from receivers import osc_receiver, values_of, wait_for
 
 from avatardrive.apps import _cmd_puppet
 from avatardrive.apps._monitor_view import MonitorHistory
 from avatardrive.apps._player import Route
-from avatardrive.apps._plot_qt import INSTALL_HINT, Qt, application, load_qt
+from avatardrive.apps._plot_qt import INSTALL_HINT, Qt
 from avatardrive.apps._puppet import BLINK_SECONDS, EMOTION_KEYS, PuppetController, PuppetState
 from avatardrive.apps._puppet_model import (
     History,
@@ -53,8 +51,7 @@ from avatardrive.apps._puppet_model import (
 )
 from avatardrive.apps._puppet_plots import short_name
 from avatardrive.apps._puppet_pump import FramePump
-from avatardrive.apps.cli import main
-from avatardrive.errors import AvatarDriveError, TrackingError
+from avatardrive.errors import TrackingError
 from avatardrive.facs import N_CHANNELS, channel_index, channels_of
 from avatardrive.retarget import load_rig
 from avatardrive.tracking import Frame, FrameSource, TrackResult
@@ -420,53 +417,12 @@ def test_short_names(key: str, short: str) -> None:
 # -- Qt ------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def qt() -> Qt:
-    """pyqtgraph and Qt, with an off-screen QApplication; skipped (or failed under CI) if absent."""
-    try:
-        loaded = load_qt()
-    except AvatarDriveError as error:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"the gui extra must be installed under CI: {error}")
-        pytest.skip(f"the gui extra is not installed: {error}")
-    application(loaded, offscreen=True)
-    return loaded
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
-
-
 def spin(qt: Qt, until: Callable[[], bool], *, seconds: float) -> None:
     deadline = time.monotonic() + seconds
     while not until():
         assert time.monotonic() < deadline, "timed out waiting for Qt"
         qt.widgets.QApplication.processEvents()
         time.sleep(0.001)
-
-
-@contextlib.contextmanager
-def osc_receiver() -> Iterator[tuple[int, dict[str, list[float]]]]:
-    """python-osc's server on a thread: yields (port, address -> values in arrival order)."""
-    received: dict[str, list[float]] = defaultdict(list)
-
-    def record(address: str, *values: object) -> None:
-        if values and isinstance(values[0], float):
-            received[address].append(values[0])
-
-    dispatcher = Dispatcher()
-    dispatcher.set_default_handler(record)
-    server = BlockingOSCUDPServer(("127.0.0.1", 0), dispatcher)  # one thread: arrival order
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.server_address[1], received
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -531,11 +487,11 @@ def test_window_streams_hotkeys_layered_on_the_tracked_face(
                 spin(qt, lambda: window.done, seconds=30.0)
             finally:
                 window.finish()
-        assert wait_for(lambda: len(received[PREFIX + "mouthSmileLeft"]) >= 101)
+        assert wait_for(lambda: len(values_of(received, PREFIX + "mouthSmileLeft")) >= 101)
     assert "calibrating the neutral on the first 0.2 s" in out.getvalue()
     assert window.error is None and len(states) == 100 and window.stats.frames == 100
     names = ARKIT.shape_names
-    stream = np.array([received[PREFIX + name] for name in names]).T  # (frames, shapes)
+    stream = np.array([values_of(received, PREFIX + name) for name in names]).T  # (frames, shapes)
     assert stream.shape == (101, 52) and not stream[-1].any()  # and a neutral frame at the end
     tracked = np.array([ARKIT.forward_frame(s.tracked) for s in states])
     assert np.allclose(stream[:100], [s.weights for s in states], atol=1e-6)
@@ -617,13 +573,15 @@ def test_puppet_command_streams_until_escape_then_sends_a_neutral_frame(
     pressed: list[int] = []
     watchdog_fired: list[bool] = []
     with osc_receiver() as (port, received):
-        smiles = received[PREFIX + "mouthSmileLeft"]
+
+        def smiles() -> list[float]:
+            return values_of(received, PREFIX + "mouthSmileLeft")
 
         def press_escape_after_50_frames() -> None:
             windows = [w for w in widgets.QApplication.topLevelWidgets()
                        if w.objectName() == "avatardrive-puppet" and w.isVisible()]  # fmt: skip
-            if windows and len(smiles) >= 50 and not pressed:
-                pressed.append(len(smiles))
+            if windows and len(smiles()) >= 50 and not pressed:
+                pressed.append(len(smiles()))
                 qt.widgets.QApplication.postEvent(windows[0], qt.gui.QKeyEvent(
                     qt.core.QEvent.Type.KeyPress, qt.core.Qt.Key.Key_Escape,
                     qt.core.Qt.KeyboardModifier.NoModifier))  # fmt: skip
@@ -644,18 +602,19 @@ def test_puppet_command_streams_until_escape_then_sends_a_neutral_frame(
         guard.start(60_000)
         try:
             url = f"osc://127.0.0.1:{port}?rig=arkit52"
-            code, out, err = run("puppet", "--video", str(neutral_video), "--to", url,
+            code, out, err = run_cli("puppet", "--video", str(neutral_video), "--to", url,
                                  "--no-calibrate")  # fmt: skip
         finally:
             poll.stop()
             guard.stop()
         assert not watchdog_fired and code == 0, err
         frames_sent = int(out.split("puppeteered ")[1].split(" ")[0])
-        assert wait_for(lambda: len(smiles) >= frames_sent + 1)
+        assert wait_for(lambda: len(smiles()) >= frames_sent + 1)
     assert 50 <= frames_sent <= pressed[0] + 2 < 100  # Escape stopped it early
     assert "avatardrive puppet — " in out and f"127.0.0.1:{port}" in out
     assert "sent a neutral frame" in out
-    last = [values[frames_sent] for values in received.values()]
+    addresses = {address for address, _ in received}
+    last = [values_of(received, address)[frames_sent] for address in addresses]
     assert len(last) == 52 and max(last) == 0.0
 
 
@@ -668,7 +627,7 @@ def test_missing_gui_extra_says_how_to_install(
     monkeypatch: pytest.MonkeyPatch, argv: list[str], missing: str
 ) -> None:
     monkeypatch.setitem(sys.modules, missing, None)  # makes `import` raise ImportError
-    code, out, err = run(*argv)
+    code, out, err = run_cli(*argv)
     assert code == 2 and err.count("\n") == 1 and err.startswith("avatardrive: error: ")
     assert INSTALL_HINT in err and "no-such-video" not in err  # said before opening anything
     assert "listening" not in out
@@ -681,7 +640,7 @@ def test_no_display_says_so(
     for name in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(sys, "platform", "linux")
-    code, out, err = run(*argv)
+    code, out, err = run_cli(*argv)
     assert code == 2 and err.count("\n") == 1 and out == ""
     assert "no display" in err and "DISPLAY" in err and "QT_QPA_PLATFORM=offscreen" in err
 
@@ -694,7 +653,7 @@ def test_without_a_camera_the_default_says_what_else_to_give(
         raise TrackingError("no camera at index 0", source="webcam 0")
 
     monkeypatch.setattr(_cmd_puppet, "open_source", no_camera)
-    code, _, err = run("puppet")
+    code, _, err = run_cli("puppet")
     assert code == 2 and err.count("\n") == 1
     assert "webcam 0: no camera at index 0; without a camera, give --video FILE" in err
 
@@ -794,7 +753,7 @@ def test_monitor_plot_command_runs_until_seconds_and_reports(qt: Qt) -> None:
     sender.start()
     try:
         began = time.monotonic()
-        code, out, err = run("monitor", "--plot", "--port", str(port), "--seconds", "1.5")
+        code, out, err = run_cli("monitor", "--plot", "--port", str(port), "--seconds", "1.5")
         elapsed = time.monotonic() - began
     finally:
         stop.set()

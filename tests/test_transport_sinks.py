@@ -6,7 +6,6 @@ import contextlib
 import csv
 import logging
 import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,9 +13,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from pythonosc.dispatcher import Dispatcher
-from pythonosc.osc_server import BlockingOSCUDPServer
-from receivers import free_port, wait_for
+from receivers import free_port, osc_receiver, wait_for
 
 from avatardrive.errors import ParameterError, TransportError
 from avatardrive.transport import (
@@ -61,23 +58,6 @@ def sending(sink: UdpSink, stream: Iterator[Frame],
         sink.send(next(stream))
         return condition()
     return step
-
-
-@contextlib.contextmanager
-def python_osc_receiver() -> Iterator[tuple[int, list[tuple[str, tuple[Any, ...]]]]]:
-    """python-osc's BlockingOSCUDPServer on a free port, recording (address, args)."""
-    received: list[tuple[str, tuple[Any, ...]]] = []
-    dispatcher = Dispatcher()
-    dispatcher.set_default_handler(lambda address, *args: received.append((address, args)))
-    server = BlockingOSCUDPServer(("127.0.0.1", 0), dispatcher)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
-        yield server.server_address[1], received
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 def warnings_matching(caplog: pytest.LogCaptureFixture, text: str) -> list[str]:
@@ -274,7 +254,7 @@ def test_open_sink_picks_the_sink_by_target(tmp_path: Path) -> None:
 
 def test_vmc_frames_reach_python_osc_with_apply_last() -> None:
     sent = frames(10)
-    with python_osc_receiver() as (port, received), UdpSink(f"vmc://127.0.0.1:{port}") as sink:
+    with osc_receiver() as (port, received), UdpSink(f"vmc://127.0.0.1:{port}") as sink:
         for f in sent:
             sink.send(f)
         assert wait_for(lambda: len(received) >= 10 * 53)
@@ -292,7 +272,7 @@ def test_generic_osc_with_au_reaches_python_osc() -> None:
     names, channels = ("jawOpen", "mouthSmileLeft"), ("AU12_L", "AU26_L")
     f = Frame(0, 0.0, names, np.array([0.5, np.nan], np.float32), channels,
               np.array([0.25, 3.0], np.float32))
-    with python_osc_receiver() as (port, received), \
+    with osc_receiver() as (port, received), \
             UdpSink(f"osc://127.0.0.1:{port}?au=1") as sink:
         sink.send(f)
         assert wait_for(lambda: len(received) >= 4)
@@ -303,7 +283,7 @@ def test_generic_osc_with_au_reaches_python_osc() -> None:
 def test_vrchat_sends_changes_only() -> None:
     names = ("JawOpen", "EyeLidLeft")
     values = [[0.5, 1.0], [0.5, 1.0], [0.6, 1.0]]
-    with python_osc_receiver() as (port, received), UdpSink(f"vrchat://127.0.0.1:{port}") as sink:
+    with osc_receiver() as (port, received), UdpSink(f"vrchat://127.0.0.1:{port}") as sink:
         for k, v in enumerate(values):
             sink.send(Frame(k, k / 60, names, np.array(v, np.float32)))
         assert wait_for(lambda: len(received) >= 3)
@@ -314,7 +294,7 @@ def test_vrchat_sends_changes_only() -> None:
 
 
 def test_new_names_rebuild_the_encoder() -> None:
-    with python_osc_receiver() as (port, received), UdpSink(f"osc://127.0.0.1:{port}") as sink:
+    with osc_receiver() as (port, received), UdpSink(f"osc://127.0.0.1:{port}") as sink:
         sink.send(Frame(0, 0.0, ("a",), np.ones(1, np.float32)))
         sink.send(Frame(1, 0.1, ("b",), np.ones(1, np.float32)))
         sink.send(Frame(2, 0.2, ("b",), np.zeros(1, np.float32)))  # equal, not the same tuple
@@ -386,7 +366,7 @@ def test_a_host_that_resolves_later_recovers(caplog: pytest.LogCaptureFixture) -
 
     stream = endless(("a",))
     with caplog.at_level(logging.WARNING, logger=LOGGER), \
-            python_osc_receiver() as (port, received), \
+            osc_receiver() as (port, received), \
             UdpSink(f"osc://studio.example:{port}", retry_interval=0.01, resolve=resolve) as sink:
         assert wait_for(sending(sink, stream, lambda: len(received) >= 3))
         assert sink.connected
@@ -404,8 +384,8 @@ def test_send_after_close_raises() -> None:
 
 def test_several_destinations_each_with_its_own_rig() -> None:
     rigs = {"arkit52": ("jawOpen", "eyeBlinkLeft"), "vrm0": ("A", "Blink_L")}
-    with python_osc_receiver() as (osc_port, osc_got), \
-            python_osc_receiver() as (vmc_port, vmc_got):
+    with osc_receiver() as (osc_port, osc_got), \
+            osc_receiver() as (vmc_port, vmc_got):
         sinks = {parse.rig: UdpSink(parse) for parse in (
             parse_destination(f"osc://127.0.0.1:{osc_port}"),
             parse_destination(f"vmc://127.0.0.1:{vmc_port}"))}
