@@ -332,7 +332,8 @@ class FaceLandmarkerBackend(_Closing):
     def close(self) -> None:
         """Release MediaPipe's graph (idempotent)."""
         if self._landmarker is not None:
-            self._landmarker.close()
+            with native_stderr_silenced():
+                self._landmarker.close()
             self._landmarker = None
 
 
@@ -345,7 +346,8 @@ def _create_landmarker(mp: Any, path: Path, *, video: bool) -> Any:
         output_face_blendshapes=True,
     )
     try:
-        return vision.FaceLandmarker.create_from_options(options)
+        with native_stderr_silenced():  # the graph's set-up logging, as for FaceMesh
+            return vision.FaceLandmarker.create_from_options(options)
     except (RuntimeError, ValueError) as exc:
         raise TrackingError(
             f"MediaPipe cannot load the model ({exc}); expected face_landmarker.task from "
