@@ -1,5 +1,5 @@
 """``python -m avatardrive``: the command line."""
 
-from avatardrive.apps.cli import run
+from avatardrive.cli import run
 
 run()

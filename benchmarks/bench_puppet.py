@@ -33,15 +33,13 @@ import numpy as np
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from avatardrive.apps._args import image_size
-from avatardrive.apps._player import open_routes
-from avatardrive.apps._plot_qt import Qt, application, load_qt
-from avatardrive.apps._puppet import PuppetController, PuppetState
-from avatardrive.apps._puppet_pump import FramePump
-from avatardrive.apps._puppet_window import DEFAULT_SIZE, PuppetWindow
+from avatardrive.cli._args import image_size
+from avatardrive.pipeline import FramePump, PuppetController, PuppetState, open_routes
 from avatardrive.retarget import load_rig
 from avatardrive.tracking import FaceMeshBackend, Frame, Tracker, VideoSource
 from avatardrive.transport import StreamMonitor
+from avatardrive.views._plot_qt import Qt, application, load_qt
+from avatardrive.views._puppet_window import DEFAULT_SIZE, PuppetWindow
 
 WIDTH, HEIGHT, FPS = 640, 480, 30.0
 TARGET_DRAW_FPS = 30.0

@@ -86,7 +86,7 @@ def main() -> int:
         f"rendered {curves.n_frames} frames x {len(curves.names)} channels -> {target}"
     )
     if args.show:
-        from avatardrive.apps.cli import main as avatardrive_cli  # the plot's Qt loads only here
+        from avatardrive.cli._main import main as avatardrive_cli  # the plot's Qt loads only here
 
         return avatardrive_cli(["plot", str(SCENE), "--watch"])
     return 0

@@ -45,10 +45,10 @@ def make_test_face(folder: Path, *, seconds: float = 12.0) -> Path:
 def screenshot(target: Path) -> int:
     """Run the puppeteering window on the test face with hotkeys pressed on the way, in real
     time and off screen, and save it as a PNG at :data:`SHOT_FRAME`. Returns an exit code."""
-    from avatardrive.apps._cmd_puppet import puppet_session, register
-    from avatardrive.apps._plot_qt import application, load_qt
-    from avatardrive.apps._puppet import PuppetState
-    from avatardrive.apps._puppet_window import PuppetWindow
+    from avatardrive.cli._cmd_puppet import puppet_session, register
+    from avatardrive.pipeline import PuppetState
+    from avatardrive.views._plot_qt import application, load_qt
+    from avatardrive.views._puppet_window import PuppetWindow
 
     qt = load_qt()
     app = application(qt, offscreen=True)
@@ -83,7 +83,7 @@ def screenshot(target: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from avatardrive.apps.cli import main as avatardrive_cli
+    from avatardrive.cli._main import main as avatardrive_cli
 
     args = list(sys.argv[1:] if argv is None else argv)
     if "--test-face" not in args:

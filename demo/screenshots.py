@@ -33,7 +33,7 @@ def _retarget_available() -> bool:
 
 def authoring(target: Path) -> int:
     """The timeline authoring plot of the demo scene, with ARKit 52 weights when available."""
-    from avatardrive.apps.cli import main as avatardrive_cli
+    from avatardrive.cli._main import main as avatardrive_cli
 
     rig = ["--rig", "arkit52"] if _retarget_available() else []
     return avatardrive_cli(["plot", str(SCENE), *rig, "-o", str(target), "--size", SIZE])

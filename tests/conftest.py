@@ -128,7 +128,7 @@ def face(astronaut: Image) -> FaceKit:
 
 def run_cli(*argv: str) -> tuple[int, str, str]:
     """Run the command line in-process: (exit code, stdout, stderr)."""
-    from avatardrive.apps.cli import main
+    from avatardrive.cli._main import main
 
     out, err = io.StringIO(), io.StringIO()
     code = main(list(argv), stdout=out, stderr=err)
@@ -138,8 +138,8 @@ def run_cli(*argv: str) -> tuple[int, str, str]:
 @pytest.fixture(scope="module")
 def qt() -> Any:
     """pyqtgraph and Qt, with an off-screen QApplication; skipped (or failed under CI) if absent."""
-    from avatardrive.apps._plot_qt import application, load_qt
     from avatardrive.errors import AvatarDriveError
+    from avatardrive.views._plot_qt import application, load_qt
 
     try:
         loaded = load_qt()

@@ -21,16 +21,21 @@ ALLOWED: dict[str, set[str]] = {
     "retarget": {"facs", "curves"},
     "tracking": {"facs", "curves", "retarget"},
     "transport": set(),
-    "apps": {"facs", "curves", "timeline", "synth", "retarget", "tracking", "transport"},
+    "pipeline": {"facs", "curves", "timeline", "synth", "retarget", "tracking", "transport"},
+    "views": {"facs", "curves", "timeline", "synth", "retarget", "tracking", "transport", "pipeline"},
+    "cli": {
+        "facs", "curves", "timeline", "synth", "retarget", "tracking", "transport", "pipeline",
+        "views",
+    },
 }
 #: Heavy or system-facing third-party packages and the only layers allowed to import them.
 GUARDED = {
     "socket": {"transport"},
     "mediapipe": {"tracking"},
     "cv2": {"tracking"},
-    "PySide6": {"apps"},
-    "PyQt6": {"apps"},
-    "pyqtgraph": {"apps"},
+    "PySide6": {"views"},
+    "PyQt6": {"views"},
+    "pyqtgraph": {"views"},
     "pythonosc": {"transport"},
 }
 
@@ -70,7 +75,7 @@ def test_imports_point_down_the_layers(path: Path) -> None:
 def test_import_avatardrive_stays_light() -> None:
     code = (
         "import sys, avatardrive, avatardrive.facs, avatardrive.curves, avatardrive.timeline, "
-        "avatardrive.synth, avatardrive.apps.cli\n"
+        "avatardrive.synth, avatardrive.pipeline, avatardrive.cli\n"
         "heavy = sorted(m for m in ('mediapipe', 'cv2', 'PySide6', 'PyQt6', 'pyqtgraph') "
         "if m in sys.modules)\n"
         "print(','.join(heavy))"

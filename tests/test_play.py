@@ -17,7 +17,7 @@ from pythonosc.osc_message_builder import OscMessageBuilder
 from pythonosc.udp_client import SimpleUDPClient
 from receivers import bundles, free_port, osc_receiver, running_oscdump, values_of, wait_for
 
-from avatardrive.apps._player import Player, Route
+from avatardrive.pipeline import Player, Route
 from avatardrive.retarget import load_rig
 from avatardrive.synth import Mixer
 from avatardrive.transport import LIVE_LINK_SHAPES, MemorySink

@@ -23,8 +23,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from conftest import run_cli
 
-from avatardrive.apps import _cmd_plot
-from avatardrive.apps._plot_model import (
+from avatardrive.cli import _cmd_plot
+from avatardrive.curves import Curves
+from avatardrive.errors import ParameterError
+from avatardrive.retarget import load_rig
+from avatardrive.timeline import load_timeline
+from avatardrive.views._plot_model import (
     Figure,
     authoring_figure,
     rig_panel,
@@ -32,12 +36,8 @@ from avatardrive.apps._plot_model import (
     stagger,
     time_window,
 )
-from avatardrive.apps._plot_qt import INSTALL_HINT, Qt, display_problem
-from avatardrive.apps._plot_watch import FileWatcher, watch_loop
-from avatardrive.curves import Curves
-from avatardrive.errors import ParameterError
-from avatardrive.retarget import load_rig
-from avatardrive.timeline import load_timeline
+from avatardrive.views._plot_qt import INSTALL_HINT, Qt, display_problem
+from avatardrive.views._plot_watch import FileWatcher, watch_loop
 
 ROOT = Path(__file__).resolve().parent.parent
 CONVERSATION = ROOT / "demo" / "timelines" / "conversation.toml"
@@ -265,7 +265,7 @@ def test_missing_gui_extra_says_how_to_install(
 def test_plot_help_and_import_stay_free_of_qt() -> None:
     code = (
         "import io, sys\n"
-        "from avatardrive.apps.cli import main\n"
+        "from avatardrive.cli._main import main\n"
         "try:\n"
         "    main(['plot', '--help'], stdout=io.StringIO())\n"
         "except SystemExit:\n"
@@ -426,7 +426,7 @@ def spin(qt: Qt, until: Callable[[], bool], *, seconds: float = 5.0) -> None:
 
 
 def test_window_redraws_on_change_and_shows_errors_in_its_title(qt: Qt, tmp_path: Path) -> None:
-    from avatardrive.apps._plot_window import PlotWindow
+    from avatardrive.views._plot_window import PlotWindow
 
     path = write(tmp_path / "scene.toml", GOOD_TOML)
     watcher = FileWatcher(path, figure_builder)

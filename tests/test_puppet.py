@@ -35,12 +35,23 @@ from pythonosc.osc_message_builder import OscMessageBuilder
 from pythonosc.udp_client import SimpleUDPClient
 from receivers import osc_receiver, values_of, wait_for
 
-from avatardrive.apps import _cmd_puppet
-from avatardrive.apps._monitor_view import MonitorHistory
-from avatardrive.apps._player import Route
-from avatardrive.apps._plot_qt import INSTALL_HINT, Qt
-from avatardrive.apps._puppet import BLINK_SECONDS, EMOTION_KEYS, PuppetController, PuppetState
-from avatardrive.apps._puppet_model import (
+from avatardrive.cli import _cmd_puppet
+from avatardrive.errors import TrackingError
+from avatardrive.facs import N_CHANNELS, channel_index, channels_of
+from avatardrive.pipeline import (
+    BLINK_SECONDS,
+    EMOTION_KEYS,
+    FramePump,
+    PuppetController,
+    PuppetState,
+    Route,
+)
+from avatardrive.retarget import load_rig
+from avatardrive.tracking import Frame, FrameSource, TrackResult
+from avatardrive.transport import MemorySink, StreamMonitor
+from avatardrive.views._monitor_view import MonitorHistory
+from avatardrive.views._plot_qt import INSTALL_HINT, Qt
+from avatardrive.views._puppet_model import (
     History,
     LineSlots,
     flags_text,
@@ -49,13 +60,7 @@ from avatardrive.apps._puppet_model import (
     status_text,
     top_bars,
 )
-from avatardrive.apps._puppet_plots import short_name
-from avatardrive.apps._puppet_pump import FramePump
-from avatardrive.errors import TrackingError
-from avatardrive.facs import N_CHANNELS, channel_index, channels_of
-from avatardrive.retarget import load_rig
-from avatardrive.tracking import Frame, FrameSource, TrackResult
-from avatardrive.transport import MemorySink, StreamMonitor
+from avatardrive.views._puppet_plots import short_name
 
 FPS = 30.0
 ARKIT = load_rig("arkit52")
@@ -455,7 +460,7 @@ def post_key(qt: Qt, window: Any, key: Any, *, shift: bool = False, text: str = 
 def test_window_streams_hotkeys_layered_on_the_tracked_face(
     qt: Qt, neutral_video: Path
 ) -> None:
-    from avatardrive.apps._puppet_window import PuppetWindow
+    from avatardrive.views._puppet_window import PuppetWindow
 
     key = qt.core.Qt.Key
     schedule = {4: [key.Key_1], 40: [key.Key_B], 48: [key.Key_C], 58: [key.Key_Space],
@@ -541,7 +546,7 @@ def test_window_streams_hotkeys_layered_on_the_tracked_face(
 
 
 def test_hotkeys_show_in_the_layers_panel_at_once(qt: Qt) -> None:
-    from avatardrive.apps._puppet_window import PuppetWindow
+    from avatardrive.views._puppet_window import PuppetWindow
 
     puppet = controller()
     window = PuppetWindow(qt, puppet, FramePump(ListSource(300).open(), realtime=True),
@@ -661,7 +666,7 @@ def test_without_a_camera_the_default_says_what_else_to_give(
 def test_puppet_and_monitor_help_stay_free_of_qt() -> None:
     code = (
         "import io, sys\n"
-        "from avatardrive.apps.cli import main\n"
+        "from avatardrive.cli._main import main\n"
         "for argv in (['puppet', '--help'], ['monitor', '--help']):\n"
         "    try:\n"
         "        main(argv, stdout=io.StringIO())\n"
@@ -705,7 +710,7 @@ class _Finish:
 
 
 def test_monitor_view_shows_what_a_python_osc_sender_sends(qt: Qt) -> None:
-    from avatardrive.apps._monitor_view import MonitorWindow
+    from avatardrive.views._monitor_view import MonitorWindow
 
     with StreamMonitor(0) as monitor:
         port = monitor.address[1]

@@ -23,10 +23,10 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from avatardrive.apps._plot_qt import Qt, application
-from avatardrive.apps._puppet_model import History, LineSlots, top_bars
-from avatardrive.apps._puppet_plots import INK, ScrollingLines, TopBars, key_filter, short_name
 from avatardrive.transport import MonitorSnapshot
+from avatardrive.views._plot_qt import Qt, application
+from avatardrive.views._puppet_model import History, LineSlots, top_bars
+from avatardrive.views._puppet_plots import INK, ScrollingLines, TopBars, key_filter, short_name
 
 __all__ = ["MonitorHistory", "MonitorWindow", "SnapshotSource", "run_monitor_window"]
 

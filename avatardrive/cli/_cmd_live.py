@@ -6,12 +6,11 @@ import argparse
 import os
 from typing import TextIO
 
-from avatardrive.apps import _args
-from avatardrive.apps._cmd_timeline import check_output
-from avatardrive.apps._live import LiveSession
-from avatardrive.apps._player import open_routes
+from avatardrive.cli import _args
+from avatardrive.cli._cmd_timeline import check_output
 from avatardrive.curves import write_curves
 from avatardrive.errors import TrackingError
+from avatardrive.pipeline import LiveSession, open_routes
 from avatardrive.synth import Mixer
 from avatardrive.tracking import (
     Backend,

@@ -18,9 +18,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from avatardrive.apps._plot_model import shape_side
-from avatardrive.apps._plot_qt import Qt, display_problem, load_qt
 from avatardrive.errors import AvatarDriveError
+from avatardrive.views._plot_model import shape_side
+from avatardrive.views._plot_qt import Qt, display_problem, load_qt
 
 __all__ = [
     "INK",

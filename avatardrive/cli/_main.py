@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from avatardrive import __version__
-from avatardrive.apps import (
+from avatardrive.cli import (
     _cmd_live,
     _cmd_plot,
     _cmd_puppet,

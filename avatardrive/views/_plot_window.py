@@ -1,7 +1,7 @@
 """The authoring plot in a window; with ``--watch``, redrawn whenever the timeline file changes.
 
 A ``QTimer`` polls the file's modification time through
-:class:`~avatardrive.apps._plot_watch.FileWatcher`. While the file is invalid the last good plot
+:class:`~avatardrive.views._plot_watch.FileWatcher`. While the file is invalid the last good plot
 stays and the error line shows in the window title and the status bar, so an author can edit the
 timeline in one window and watch it in another.
 """
@@ -12,11 +12,11 @@ import signal
 import time
 from typing import Any
 
-from avatardrive.apps._plot_draw import DEFAULT_SIZE, figure_widget
-from avatardrive.apps._plot_model import Figure
-from avatardrive.apps._plot_qt import Qt, application
-from avatardrive.apps._plot_watch import FileWatcher
 from avatardrive.errors import ParameterError
+from avatardrive.views._plot_draw import DEFAULT_SIZE, figure_widget
+from avatardrive.views._plot_model import Figure
+from avatardrive.views._plot_qt import Qt, application
+from avatardrive.views._plot_watch import FileWatcher
 
 __all__ = ["POLL_MS", "PlotWindow", "run_window"]
 

@@ -8,8 +8,8 @@ import time
 from collections.abc import Sequence
 from typing import TextIO
 
-from avatardrive.apps import _args
-from avatardrive.apps._summary import blink_summary, event_peaks, format_peaks
+from avatardrive.cli import _args
+from avatardrive.cli._summary import blink_summary, event_peaks, format_peaks
 from avatardrive.curves import CURVE_SUFFIXES, write_curves
 from avatardrive.errors import ParameterError
 from avatardrive.retarget import load_rig

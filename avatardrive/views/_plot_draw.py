@@ -1,4 +1,4 @@
-"""Draw a :class:`~avatardrive.apps._plot_model.Figure` with pyqtgraph, and save it as a PNG.
+"""Draw a :class:`~avatardrive.views._plot_model.Figure` with pyqtgraph, and save it as a PNG.
 
 Layout, on a white background (columns: a rotated unit label, the plots, their legends)::
 
@@ -22,9 +22,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from avatardrive.apps._plot_model import Figure, LegendEntry, Panel, Span, Trace, stagger
-from avatardrive.apps._plot_qt import Qt
 from avatardrive.errors import AvatarDriveError
+from avatardrive.views._plot_model import Figure, LegendEntry, Panel, Span, Trace, stagger
+from avatardrive.views._plot_qt import Qt
 
 __all__ = ["DEFAULT_SIZE", "figure_widget", "grab_image", "save_png"]
 
@@ -236,7 +236,7 @@ def _link_and_size(layout: Any, plots: Sequence[Any]) -> None:
 def figure_widget(qt: Qt, figure: Figure, *, size: tuple[int, int] = DEFAULT_SIZE) -> Any:
     """A ``GraphicsLayoutWidget`` drawing ``figure``, resized to ``size`` (width, height) px.
 
-    Needs a QApplication (:func:`~avatardrive.apps._plot_qt.application`).
+    Needs a QApplication (:func:`~avatardrive.views._plot_qt.application`).
     """
     widget = qt.pg.GraphicsLayoutWidget(show=False)
     widget.setBackground(_BACKGROUND)

@@ -12,13 +12,11 @@ from typing import TextIO
 import numpy as np
 from numpy.typing import NDArray
 
-from avatardrive.apps import _args
-from avatardrive.apps._cmd_timeline import check_output
-from avatardrive.apps._monitor_view import run_monitor_window
-from avatardrive.apps._player import Player, PlayReport, Route, open_routes
-from avatardrive.apps._puppet_plots import window_qt
+from avatardrive.cli import _args
+from avatardrive.cli._cmd_timeline import check_output
 from avatardrive.curves import Curves, write_curves
 from avatardrive.errors import ParameterError
+from avatardrive.pipeline import Player, PlayReport, Route, open_routes
 from avatardrive.retarget import load_rig
 from avatardrive.synth import Mixer, render
 from avatardrive.timeline import load_timeline
@@ -30,6 +28,8 @@ from avatardrive.transport import (
     StreamMonitor,
     ValueRange,
 )
+from avatardrive.views._monitor_view import run_monitor_window
+from avatardrive.views._puppet_plots import window_qt
 
 __all__ = ["register", "timeline_base"]
 

@@ -11,24 +11,22 @@ import contextlib
 from collections.abc import Iterator
 from typing import TextIO
 
-from avatardrive.apps import _args
-from avatardrive.apps._cmd_live import (
+from avatardrive.cli import _args
+from avatardrive.cli._cmd_live import (
     add_calibration_options,
     add_input_options,
     make_tracker,
     open_backend,
     open_source,
 )
-from avatardrive.apps._player import Route, open_routes
-from avatardrive.apps._puppet import PuppetController
-from avatardrive.apps._puppet_plots import window_qt
-from avatardrive.apps._puppet_pump import FramePump
-from avatardrive.apps._puppet_window import DEFAULT_SIZE, PuppetWindow, run_puppet
 from avatardrive.errors import TrackingError
+from avatardrive.pipeline import FramePump, PuppetController, Route, open_routes
 from avatardrive.retarget import load_rig
 from avatardrive.synth import Mixer
 from avatardrive.tracking import FrameSource
 from avatardrive.transport import ControlListener
+from avatardrive.views._puppet_plots import window_qt
+from avatardrive.views._puppet_window import DEFAULT_SIZE, PuppetWindow, run_puppet
 
 __all__ = ["DEFAULT_RIG", "puppet_session", "register"]
 

@@ -22,8 +22,8 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from avatardrive.apps._puppet import KEY_HELP, LayerStatus, PuppetState
 from avatardrive.errors import ParameterError
+from avatardrive.pipeline import KEY_HELP, LayerStatus, PuppetState
 
 __all__ = [
     "History",

@@ -13,8 +13,8 @@ Layout::
     +------------------------------+-------------------------------------------------+
 
 The window is thin: a single-shot precise ``QTimer`` runs :meth:`PuppetWindow._tick`, which takes
-the next due frame from the :class:`~avatardrive.apps._puppet_pump.FramePump`, lets the
-:class:`~avatardrive.apps._puppet.PuppetController` track, mix and send it, and only then draws.
+the next due frame from the :class:`~avatardrive.pipeline._pump.FramePump`, lets the
+:class:`~avatardrive.pipeline._puppet.PuppetController` track, mix and send it, and only then draws.
 Drawing never holds up the stream: it is throttled to ``draw_fps``, and skipped when the next
 frame is due sooner than a draw (plus Qt's paint) has been taking - then the next frame is drawn.
 Every widget and plot item is made once; a draw only sets data and text.
@@ -32,9 +32,9 @@ from typing import Any
 
 import numpy as np
 
-from avatardrive.apps._plot_qt import Qt, application
-from avatardrive.apps._puppet import PuppetController, PuppetState
-from avatardrive.apps._puppet_model import (
+from avatardrive.pipeline import FramePump, PuppetController, PuppetState
+from avatardrive.views._plot_qt import Qt, application
+from avatardrive.views._puppet_model import (
     flags_text,
     key_name,
     keys_html,
@@ -42,9 +42,8 @@ from avatardrive.apps._puppet_model import (
     status_text,
     top_bars,
 )
-from avatardrive.apps._puppet_plots import INK, TopBars, key_filter, timed_view
-from avatardrive.apps._puppet_pump import FramePump
-from avatardrive.apps._puppet_views import CameraView, CurvesView
+from avatardrive.views._puppet_plots import INK, TopBars, key_filter, timed_view
+from avatardrive.views._puppet_views import CameraView, CurvesView
 
 __all__ = ["DEFAULT_SIZE", "PuppetWindow", "WindowStats", "run_puppet"]
 

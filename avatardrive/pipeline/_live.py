@@ -16,9 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from avatardrive.apps._player import CommandRouter, Route, send_neutral
 from avatardrive.curves import Curves
 from avatardrive.facs import CHANNELS
+from avatardrive.pipeline._player import CommandRouter, Route, send_neutral
 from avatardrive.synth import Mixer
 from avatardrive.tracking import FrameSource, Tracker, TrackResult
 from avatardrive.transport import ControlListener

@@ -28,8 +28,8 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from avatardrive.apps._player import CommandRouter, Route, send_neutral
 from avatardrive.facs import N_CHANNELS
+from avatardrive.pipeline._player import CommandRouter, Route, send_neutral
 from avatardrive.retarget import Rig
 from avatardrive.synth import Layer, Mixer
 from avatardrive.tracking import Frame, TrackResult

@@ -11,15 +11,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from avatardrive.apps import _args
-from avatardrive.apps._plot_draw import DEFAULT_SIZE, save_png
-from avatardrive.apps._plot_model import Figure, authoring_figure
-from avatardrive.apps._plot_qt import Qt, application, display_problem, load_qt
-from avatardrive.apps._plot_watch import FileWatcher, watch_loop
-from avatardrive.apps._plot_window import run_window
+from avatardrive.cli import _args
 from avatardrive.errors import AvatarDriveError, ParameterError
 from avatardrive.retarget import Rig, load_rig
 from avatardrive.timeline import load_timeline
+from avatardrive.views._plot_draw import DEFAULT_SIZE, save_png
+from avatardrive.views._plot_model import Figure, authoring_figure
+from avatardrive.views._plot_qt import Qt, application, display_problem, load_qt
+from avatardrive.views._plot_watch import FileWatcher, watch_loop
+from avatardrive.views._plot_window import run_window
 
 __all__ = ["png_target", "register"]
 

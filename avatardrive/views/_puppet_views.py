@@ -13,10 +13,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from avatardrive.apps._plot_qt import Qt
-from avatardrive.apps._puppet_model import History, LineSlots, mark_points
-from avatardrive.apps._puppet_plots import ScrollingLines, timed_view
 from avatardrive.facs import action_units, channels_of
+from avatardrive.views._plot_qt import Qt
+from avatardrive.views._puppet_model import History, LineSlots, mark_points
+from avatardrive.views._puppet_plots import ScrollingLines, timed_view
 
 __all__ = ["ACTIVE", "MAX_FPS", "CameraView", "CurvesView"]
 
