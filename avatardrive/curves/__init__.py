@@ -4,7 +4,7 @@ A :class:`Curves` holds values over time on a uniform frame grid, a float32 arra
 ``(frames, columns)`` with time first so that one frame is one contiguous row. AU curves name their
 columns by :data:`avatardrive.facs.CHANNELS`; rig weights by a rig's shape names.
 
-- build: :class:`Curves`, :func:`au_curves`, :func:`zeros`
+- build: :class:`Curves`, :func:`au_curves`, :func:`zeros`, :func:`from_samples` (timed samples)
 - operate: ``slice``, ``resample``, ``clamp``, ``select``, ``equals`` and :func:`blend`
   (policies ``max``, ``sum``, ``priority``)
 - files: :func:`read_curves`, :func:`read_au_curves`, :func:`write_curves` (CSV, NPZ, JSON)
@@ -13,6 +13,7 @@ columns by :data:`avatardrive.facs.CHANNELS`; rig weights by a rig's shape names
 from avatardrive.curves._blend import BLEND_POLICIES, blend
 from avatardrive.curves._curves import Curves, au_curves, zeros
 from avatardrive.curves._io import CURVE_SUFFIXES, read_au_curves, read_curves, write_curves
+from avatardrive.curves._timed import from_samples
 
 __all__ = [
     "BLEND_POLICIES",
@@ -20,6 +21,7 @@ __all__ = [
     "Curves",
     "au_curves",
     "blend",
+    "from_samples",
     "read_au_curves",
     "read_curves",
     "write_curves",

@@ -67,6 +67,8 @@ from avatardrive.tracking._livelink import (
     parse_timecode,
     read_live_link,
 )
+from avatardrive.tracking._openface import OpenFaceTake, is_openface_header, read_openface
+from avatardrive.tracking._takes import livelink_curves, openface_curves, read_take_curves
 from avatardrive.tracking._tracker import DEFAULT_FILTER, LostFaceParams, Tracker, TrackResult
 
 __all__ = [
@@ -94,6 +96,7 @@ __all__ = [
     "LostFaceParams",
     "Observation",
     "OneEuroParams",
+    "OpenFaceTake",
     "RecordedBlendshapes",
     "TrackResult",
     "Tracker",
@@ -103,10 +106,15 @@ __all__ = [
     "check_model_file",
     "fetch_model",
     "filter_latency",
+    "is_openface_header",
     "landmark_measures",
+    "livelink_curves",
     "load_calibration",
     "measure_names",
+    "openface_curves",
     "parse_timecode",
     "read_live_link",
+    "read_openface",
+    "read_take_curves",
     "save_calibration",
 ]
