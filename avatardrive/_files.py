@@ -11,7 +11,7 @@ from typing import IO
 
 from avatardrive.errors import AvatarDriveError
 
-__all__ = ["atomic_output", "display_path", "read_text"]
+__all__ = ["atomic_output", "display_path", "new_file_mode", "read_text"]
 
 
 @contextlib.contextmanager
@@ -29,6 +29,7 @@ def atomic_output(path: str | os.PathLike[str], *, binary: bool = False) -> Iter
     target = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
     try:
+        os.fchmod(fd, new_file_mode())  # mkstemp makes 0600; a written file gets the usual mode
         with os.fdopen(fd, "wb" if binary else "w", newline=None if binary else "") as f:
             yield f
         os.replace(tmp, target)
@@ -36,6 +37,13 @@ def atomic_output(path: str | os.PathLike[str], *, binary: bool = False) -> Iter
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def new_file_mode() -> int:
+    """The mode ``open()`` would give a new file: 0o666 less the process's umask."""
+    umask = os.umask(0o022)  # reading the umask means setting it; put it straight back
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def display_path(path: str | os.PathLike[str]) -> str:

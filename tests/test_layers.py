@@ -22,12 +22,9 @@ ALLOWED: dict[str, set[str]] = {
     "tracking": {"facs", "curves", "retarget"},
     "transport": set(),
     "pipeline": {"facs", "curves", "timeline", "synth", "retarget", "tracking", "transport"},
-    "views": {"facs", "curves", "timeline", "synth", "retarget", "tracking", "transport", "pipeline"},
-    "cli": {
-        "facs", "curves", "timeline", "synth", "retarget", "tracking", "transport", "pipeline",
-        "views",
-    },
 }
+ALLOWED["views"] = ALLOWED["pipeline"] | {"pipeline"}
+ALLOWED["cli"] = ALLOWED["views"] | {"views"}
 #: Heavy or system-facing third-party packages and the only layers allowed to import them.
 GUARDED = {
     "socket": {"transport"},

@@ -11,7 +11,10 @@ import math
 import re
 from collections.abc import Callable
 
-__all__ = ["at_least_one", "fps", "image_size", "port_number", "seconds", "time_point"]
+__all__ = [
+    "at_least_one", "blink_rate", "fps", "image_size", "port_number", "seconds", "seed",
+    "time_point",
+]  # fmt: skip
 
 _SIZE = re.compile(r"^\s*(\d+)\s*[xX×]\s*(\d+)\s*$")
 _SIZE_RANGE = (200, 10000)
@@ -72,3 +75,15 @@ def image_size(text: str) -> tuple[int, int]:
             f"{text!r} is out of range; expected each side {lo} to {hi} pixels"
         )
     return width, height
+
+
+def blink_rate(text: str) -> float:
+    """Blinks per minute, 0 to 120."""
+    return _number(text, float, what="a number", ok=lambda v: 0.0 <= v <= 120.0,
+                   expected="0 to 120 blinks per minute")  # fmt: skip
+
+
+def seed(text: str) -> int:
+    """A random seed, 0 to 2**32 - 1."""
+    return int(_number(text, int, what="a whole number", ok=lambda v: 0 <= v < 2**32,
+                       expected="0 to 4294967295"))  # fmt: skip

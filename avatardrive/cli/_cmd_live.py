@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 from typing import TextIO
 
 from avatardrive.cli import _args
 from avatardrive.cli._cmd_timeline import check_output
-from avatardrive.curves import write_curves
 from avatardrive.errors import TrackingError
-from avatardrive.pipeline import LiveSession, open_routes
+from avatardrive.pipeline import CurveRecorder, LiveSession, close_routes, open_routes
 from avatardrive.synth import Mixer
 from avatardrive.tracking import (
     Backend,
@@ -72,36 +72,46 @@ def make_tracker(args: argparse.Namespace, backend: Backend, out: TextIO) -> Tra
     return Tracker(backend, calibrate_seconds=args.calibrate_seconds, **filter_options)  # type: ignore[arg-type]
 
 
+NOT_STREAMING = "not streaming: no --to destination given (tracking only; add --to URL to stream)"
+
+
+def _open_recorder(args: argparse.Namespace, source: FrameSource) -> CurveRecorder | None:
+    if not args.record:
+        return None
+    return CurveRecorder(args.record, fps=source.fps if source.fps > 0 else 30.0)
+
+
 def _cmd_live(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.record:
         check_output(args.record)
     routes = open_routes(args.to or [], rig=args.rig)
-    control = None
-    try:
+    if not routes:
+        out.write(NOT_STREAMING + "\n")
+    with contextlib.ExitStack() as stack:
+        stack.callback(close_routes, routes)
         source = open_source(args)  # bad input fails here, before MediaPipe loads
-        try:
-            backend = open_backend(args)
-            try:
-                tracker = make_tracker(args, backend, out)
-                control = ControlListener(args.control) if args.control else None
-                session = LiveSession(source, tracker, routes, mixer=Mixer(), control=control,
-                                      realtime=not args.fast)  # fmt: skip
-                out.write(
-                    f"tracking {source.description}"
-                    + (f" -> {', '.join(r.label for r in routes)}" if routes else "")
-                    + "\n"
-                )
-                out.flush()
-                report = session.run(max_frames=args.max_frames)
-            finally:
-                backend.close()
-        finally:
-            source.close()
-    finally:
-        for route in routes:
-            route.sink.close()
+        stack.callback(source.close)
+        backend = open_backend(args)
+        stack.callback(backend.close)
+        tracker = make_tracker(args, backend, out)
+        control = ControlListener(args.control) if args.control else None
         if control is not None:
-            control.close()
+            stack.callback(control.close)
+        recorder = _open_recorder(args, source)
+        session = LiveSession(source, tracker, routes, mixer=Mixer(), control=control,
+                              realtime=not args.fast, recorder=recorder)  # fmt: skip
+        out.write(
+            f"tracking {source.description}"
+            + (f" -> {', '.join(r.label for r in routes)}" if routes else "")
+            + "\n"
+        )
+        out.flush()
+        try:
+            report = session.run(max_frames=args.max_frames)
+        except BaseException:
+            if recorder is not None:
+                recorder.abort()
+            raise
     rate = report.frames / report.seconds if report.seconds > 0 else 0.0
     out.write(
         f"tracked {report.frames} frames ({report.faces} with a face) in "
@@ -109,10 +119,11 @@ def _cmd_live(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         + ("; stopped, sent a neutral frame" if report.interrupted else "")
         + "\n"
     )
-    if args.record:
+    if recorder is not None:
         if report.frames == 0:
+            recorder.abort()
             raise TrackingError("no frames were read; nothing to record", source=args.record)
-        write_curves(session.recording(), args.record)
+        recorder.close()
         out.write(f"wrote {args.record}: the tracked AU curves, one row per input frame\n")
     return 0
 
@@ -202,7 +213,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     add_input_options(live)
     add_calibration_options(live)
     live.add_argument("--to", action="append", metavar="URL",
-                      help="destination (repeat for several): vmc://127.0.0.1:39539")  # fmt: skip
+                      help="destination (repeat for several): vmc://127.0.0.1:39539; without "
+                      "one, nothing is streamed (and live says so)")  # fmt: skip
     live.add_argument("--rig", help="rig for destinations whose URL names none")
     live.add_argument("--record", metavar="OUT",
                       help="write the tracked AU curves: .csv, .npz or .json")  # fmt: skip

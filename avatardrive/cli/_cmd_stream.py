@@ -1,12 +1,13 @@
-"""Streaming commands: ``play`` (timeline to engines), ``monitor`` (a debugging receiver) and
-``export`` (a timeline as a Live Link Face CSV or rig weights)."""
+"""Streaming and file commands: ``play`` (any input to engines), ``serve`` (a living neutral face
+driven by control messages), ``monitor`` (a debugging receiver), ``export`` (any input as a Live
+Link Face CSV or rig weights) and ``convert`` (any input as AU curve files)."""
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import TextIO
 
 import numpy as np
@@ -16,10 +17,19 @@ from avatardrive.cli import _args
 from avatardrive.cli._cmd_timeline import check_output
 from avatardrive.curves import Curves, write_curves
 from avatardrive.errors import ParameterError
-from avatardrive.pipeline import Player, PlayReport, Route, open_routes
+from avatardrive.pipeline import (
+    BaseSource,
+    CurvesSource,
+    IdleSource,
+    Player,
+    PlayReport,
+    Route,
+    close_routes,
+    load_input,
+    open_routes,
+)
 from avatardrive.retarget import load_rig
-from avatardrive.synth import Mixer, render
-from avatardrive.timeline import load_timeline
+from avatardrive.synth import Mixer
 from avatardrive.transport import (
     ControlListener,
     Frame,
@@ -31,24 +41,11 @@ from avatardrive.transport import (
 from avatardrive.views._monitor_view import run_monitor_window
 from avatardrive.views._puppet_plots import window_qt
 
-__all__ = ["register", "timeline_base"]
+__all__ = ["register"]
 
 FloatArray = NDArray[np.float32]
 
 _MONITOR_TOP = 12
-
-
-def timeline_base(curves: Curves, *, loop: bool) -> Callable[[float], FloatArray]:
-    """The base source of a rendered timeline: its frame at a time (held after the end)."""
-    last = curves.n_frames - 1
-
-    def base(t: float) -> FloatArray:
-        index = round((t - curves.start) * curves.fps)
-        index = index % curves.n_frames if loop else min(max(index, 0), last)
-        row: FloatArray = curves.values[index]
-        return row
-
-    return base
 
 
 def _play_report(out: TextIO, report: PlayReport, routes: list[Route], elapsed: float) -> None:
@@ -65,39 +62,57 @@ def _play_report(out: TextIO, report: PlayReport, routes: list[Route], elapsed: 
         out.write(f"control: {report.commands} commands, {report.rejected_commands} ignored\n")
 
 
-def _cmd_play(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    timeline = load_timeline(args.timeline)
-    curves = render(timeline, fps=args.rate)
-    frames: int | None = curves.n_frames
-    if args.loop:
-        frames = None if args.seconds is None else round(args.seconds * args.rate)
-    elif args.seconds is not None:
-        frames = min(curves.n_frames, round(args.seconds * args.rate))
+def _stream(
+    args: argparse.Namespace, out: TextIO, base: BaseSource, *, frames: int | None, mixer: Mixer,
+    what: str,
+) -> int:  # fmt: skip
+    """Open the routes and control port, stream ``base`` until ``frames`` or a stop, report."""
     routes = open_routes(args.to, rig=args.rig)
-    control = ControlListener(args.control, host=args.control_host) if args.control else None
-    mixer = Mixer(seed=timeline.seed, avatar_asymmetry=timeline.asymmetry,
-                  prototypes=timeline.prototypes)  # fmt: skip
-    base = timeline_base(curves, loop=args.loop)
-    player = Player(base, routes, rate=args.rate, mixer=mixer, control=control)
-    if control is not None:
-        host, port = control.address
-        out.write(f"control: listening on {host}:{port}\n")
-    out.write(
-        f"playing {args.timeline} at {args.rate:g} Hz to {', '.join(r.label for r in routes)}\n"
-    )
-    out.flush()
-    began = time.monotonic()
+    control = None
     try:
+        if args.control:
+            control = ControlListener(args.control, host=args.control_host)
+        player = Player(base, routes, rate=args.rate, mixer=mixer, control=control)
+        if control is not None:
+            host, port = control.address
+            out.write(f"control: listening on {host}:{port}\n")
+        out.write(f"{what} at {args.rate:g} Hz to {', '.join(r.label for r in routes)}\n")
+        out.flush()
+        began = time.monotonic()
         report = player.run(frames=frames)
     finally:
-        for route in routes:
-            route.sink.close()
+        close_routes(routes)
         if control is not None:
             control.close()
     if report.interrupted:
         out.write("stopped; sent a neutral frame\n")
     _play_report(out, report, routes, time.monotonic() - began)
     return 0
+
+
+def _cmd_play(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    loaded = load_input(args.input, fps=args.rate)
+    curves = loaded.curves
+    frames: int | None = curves.n_frames
+    if args.loop:
+        frames = None if args.seconds is None else round(args.seconds * args.rate)
+    elif args.seconds is not None:
+        frames = min(curves.n_frames, round(args.seconds * args.rate))
+    timeline = loaded.timeline
+    mixer = Mixer() if timeline is None else Mixer(
+        seed=timeline.seed, avatar_asymmetry=timeline.asymmetry, prototypes=timeline.prototypes
+    )  # fmt: skip
+    base = CurvesSource(curves, loop=args.loop)
+    return _stream(args, out, base, frames=frames, mixer=mixer,
+                   what=f"playing {args.input} ({loaded.kind})")  # fmt: skip
+
+
+def _cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    base = IdleSource(fps=args.rate, blink_rate=args.blink_rate, seed=args.seed)
+    frames = None if args.seconds is None else round(args.seconds * args.rate)
+    blinks = f"{args.blink_rate:g} blinks/min" if args.blink_rate > 0 else "no blinks"
+    return _stream(args, out, base, frames=frames, mixer=Mixer(seed=args.seed),
+                   what=f"serving a living neutral face ({blinks}, seed {args.seed})")  # fmt: skip
 
 
 def _format_values(values: Mapping[str, float], *, top: int) -> list[str]:
@@ -131,7 +146,8 @@ def _watch_monitor(monitor: StreamMonitor, args: argparse.Namespace, out: TextIO
                 first_seen = now - snapshot.age
             if args.seconds is not None and now - began >= args.seconds:
                 break
-            if args.idle is not None and snapshot.datagrams and snapshot.age >= args.idle:
+            silent = snapshot.age if snapshot.datagrams else now - began
+            if args.idle is not None and silent >= args.idle:
                 break
             if now >= next_status:
                 out.write(_monitor_status(snapshot, top=args.top))
@@ -178,8 +194,7 @@ def _export_livelink(curves: Curves, path: str, rig_name: str) -> int:
 
 def _cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     check_output(args.output, suffixes=(".csv",) if args.format == "livelink-csv" else None)
-    timeline = load_timeline(args.timeline)
-    curves = render(timeline, fps=args.fps)
+    curves = load_input(args.input, fps=args.fps).curves
     if args.format == "livelink-csv":
         if round(curves.fps) != curves.fps:
             raise ParameterError(f"fps {curves.fps:g}; a Live Link CSV needs a whole frame rate")
@@ -192,30 +207,66 @@ def _cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+INPUT_HELP = ("a timeline (.toml/.json), a curve file (.csv/.npz/.json from render or --record), "
+              "an OpenFace 2.x CSV or a Live Link Face CSV")
+_CONTROL_MESSAGES = ("/avatardrive/emotion s f, /avatardrive/micro s f, /avatardrive/au s f f, "
+                     "/avatardrive/neutral")
+
+
+def _add_stream_options(parser: argparse.ArgumentParser, *, control_required: bool) -> None:
+    """``--to``, ``--rig``, ``--rate``, ``--seconds`` and the control port (play and serve)."""
+    parser.add_argument("--to", action="append", required=True, metavar="URL",
+                        help="destination, e.g. vmc://127.0.0.1:39539, "
+                        "osc://host:port?rig=arkit52, vrchat://127.0.0.1:9000 (repeat for "
+                        "several)")  # fmt: skip
+    parser.add_argument("--rig", help="rig for destinations whose URL names none (default per "
+                        "scheme: vmc vrm0, vrchat vrcft, osc arkit52)")  # fmt: skip
+    parser.add_argument("--rate", type=_args.fps, default=60.0, help="frames per second (60)")
+    parser.add_argument("--seconds", type=_args.seconds, help="stop after this many seconds")
+    parser.add_argument("--control", type=_args.port_number, metavar="PORT",
+                        required=control_required,
+                        help="listen for control messages on this UDP port")  # fmt: skip
+    parser.add_argument("--control-host", default="127.0.0.1",
+                        help="address the control port binds (127.0.0.1)")  # fmt: skip
+
+
+def _cmd_convert(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    check_output(args.output)
+    loaded = load_input(args.input, fps=args.fps)
+    curves = loaded.curves
+    write_curves(curves, args.output)
+    out.write(f"wrote {args.output}: {curves.n_frames} frames at {curves.fps:g} fps from the "
+              f"{loaded.kind} {args.input}\n")  # fmt: skip
+    return 0
+
+
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``play``, ``monitor`` and ``export`` to the ``avatardrive`` command line."""
+    """Add ``play``, ``serve``, ``monitor``, ``export`` and ``convert`` to the command line."""
     play = commands.add_parser(
         "play",
-        help="stream a timeline to engines over OSC (VMC, VRChat, generic)",
-        description="Play a timeline in real time to one or more destinations. Control messages "
-        "(/avatardrive/emotion s f, /avatardrive/micro s f, /avatardrive/au s f f, "
-        "/avatardrive/neutral) layer expressions on top. Ctrl-C or the end of the timeline sends "
-        "a final neutral frame.",
+        help="stream a timeline, curve file or recorded take to engines (VMC, VRChat, OSC)",
+        description="Play an input in real time to one or more destinations. Control messages "
+        f"({_CONTROL_MESSAGES}) layer expressions on top. The end of the input, Ctrl-C, SIGTERM "
+        "or SIGHUP sends a final neutral frame.",
     )
-    play.add_argument("timeline", help="timeline file (.toml or .json)")
-    play.add_argument("--to", action="append", required=True, metavar="URL",
-                      help="destination, e.g. vmc://127.0.0.1:39539, osc://host:port?rig=arkit52, "
-                      "vrchat://127.0.0.1:9000 (repeat for several)")  # fmt: skip
-    play.add_argument("--rig", help="rig for destinations whose URL names none (default per "
-                      "scheme: vmc vrm0, vrchat vrcft, osc arkit52)")  # fmt: skip
-    play.add_argument("--rate", type=_args.fps, default=60.0, help="frames per second (60)")
+    play.add_argument("input", help=INPUT_HELP)
+    _add_stream_options(play, control_required=False)
     play.add_argument("--loop", action="store_true", help="start over at the end")
-    play.add_argument("--seconds", type=_args.seconds, help="stop after this many seconds")
-    play.add_argument("--control", type=_args.port_number, metavar="PORT",
-                      help="listen for control messages on this UDP port")  # fmt: skip
-    play.add_argument("--control-host", default="127.0.0.1",
-                      help="address the control port binds (127.0.0.1)")  # fmt: skip
     play.set_defaults(func=_cmd_play)
+
+    serve = commands.add_parser(
+        "serve",
+        help="stream a living neutral face and layer what the control port triggers",
+        description="No timeline: streams a neutral face with spontaneous blinks (seeded) and "
+        f"layers whatever arrives on the control port ({_CONTROL_MESSAGES}) until stopped "
+        "(Ctrl-C, SIGTERM or SIGHUP: a final neutral frame). The mode a game uses to drive an "
+        "NPC's face from game events.",
+    )
+    _add_stream_options(serve, control_required=True)
+    serve.add_argument("--blink-rate", type=_args.blink_rate, default=17.0, metavar="PER_MIN",
+                       help="spontaneous blinks per minute, 0 for none (17)")  # fmt: skip
+    serve.add_argument("--seed", type=_args.seed, default=0, help="random seed of the blinks (0)")
+    serve.set_defaults(func=_cmd_serve)
 
     monitor = commands.add_parser(
         "monitor",
@@ -230,7 +281,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     monitor.add_argument("--top", type=int, default=_MONITOR_TOP, help="values shown per status")
     monitor.add_argument("--seconds", type=_args.seconds, help="stop after this many seconds")
     monitor.add_argument("--idle", type=_args.seconds,
-                         help="stop once the stream has been silent this long")  # fmt: skip
+                         help="stop once the stream has been silent this long, or once "
+                         "no sender has appeared for this long")  # fmt: skip
     monitor.add_argument("--plot", action="store_true",
                          help="show the values live in a window: bars of the current values "
                          "(--top), scrolling lines of the most active keys; rate and gaps in the "
@@ -239,17 +291,30 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
     export = commands.add_parser(
         "export",
-        help="write a timeline as rig weights (Live Link Face CSV, CSV, NPZ, JSON)",
-        description="Render a timeline, retarget it and write it for other tools: "
+        help="write any input as rig weights (Live Link Face CSV, CSV, NPZ, JSON)",
+        description="Read an input (a timeline is rendered), retarget it and write it for other "
+        "tools: "
         "--format livelink-csv writes Live Link Face's CSV (PascalCase ARKit names, Timecode, "
         "BlendShapeCount).",
     )
-    export.add_argument("timeline", help="timeline file (.toml or .json)")
+    export.add_argument("input", help=INPUT_HELP)
     export.add_argument("--rig", default="arkit52", help="rig name or file (arkit52)")
     export.add_argument(
         "--format", choices=("livelink-csv", "weights"), default="livelink-csv",
         help="livelink-csv (default) or weights (.csv/.npz/.json by suffix)",
     )  # fmt: skip
-    export.add_argument("--fps", type=_args.fps, help="frame rate (default: the timeline's)")
+    export.add_argument("--fps", type=_args.fps, help="frame rate (default: the input's)")
     export.add_argument("-o", "--output", required=True, help="output file")
     export.set_defaults(func=_cmd_export)
+
+    convert = commands.add_parser(
+        "convert",
+        help="convert any input into an AU curve file (CSV, NPZ, JSON)",
+        description="Read a timeline (rendered), a curve file, an OpenFace 2.x CSV or a Live Link "
+        "Face CSV and write its AU curves as .csv, .npz or .json (by the output's suffix). "
+        "Recorded takes are timed by their own clocks and resampled onto a uniform grid.",
+    )
+    convert.add_argument("input", help=INPUT_HELP)
+    convert.add_argument("-o", "--output", required=True, help="output .csv, .npz or .json")
+    convert.add_argument("--fps", type=_args.fps, help="frame rate (default: the input's)")
+    convert.set_defaults(func=_cmd_convert)

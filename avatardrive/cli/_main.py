@@ -8,9 +8,13 @@ handler takes ``(args, stdout, stderr)`` and returns the exit code.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from types import FrameType
 from typing import TextIO
 
 from avatardrive import __version__
@@ -53,7 +57,11 @@ def main(
     except SystemExit as exit_:  # argparse reports usage errors itself, with code 2
         return int(exit_.code or 0)
     try:
-        return int(args.func(args, out, err))
+        with _signals_stop_like_ctrl_c():
+            return int(args.func(args, out, err))
+    except BrokenPipeError:  # the reader went away (`avatardrive emotions | head -3`): end quietly
+        _silence(out)
+        return 0
     except AvatarDriveError as error:
         err.write(f"avatardrive: error: {error}\n")
         return 2
@@ -68,6 +76,42 @@ def main(
             f"(set AVATARDRIVE_DEBUG=1 for the traceback)\n"
         )
         return 1
+
+
+#: Signals that end a command the way Ctrl-C does: a process manager, `docker stop`, a closed
+#: terminal. Streaming loops then send every destination a neutral frame and report.
+_STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
+@contextlib.contextmanager
+def _signals_stop_like_ctrl_c() -> Iterator[None]:
+    """While a command runs, SIGTERM and SIGHUP raise KeyboardInterrupt (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {signum: signal.signal(signum, _raise_interrupt) for signum in _STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _silence(stream: TextIO) -> None:
+    """Point a closed stdout at /dev/null so the interpreter's final flush stays quiet."""
+    try:
+        fileno = stream.fileno()
+    except (OSError, ValueError, AttributeError):
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fileno)
+    os.close(devnull)
 
 
 def run() -> None:

@@ -1,6 +1,17 @@
-"""The streaming pipeline: routes to destinations, control input, and the loops that pace, mix,
-retarget and send AU frames (no Qt, no argparse)."""
+"""The streaming pipeline (no Qt, no argparse).
 
+- inputs: :func:`load_input` / :func:`load_curves` read any input as AU curves (timelines, curve
+  files, OpenFace and Live Link Face takes);
+- sources of base frames: :class:`CurvesSource`, :class:`IdleSource` (a living neutral face), the
+  tracker (:class:`LiveSession`, :class:`PuppetController`);
+- the per-frame step every loop shares: :class:`FrameStep` (poll control -> mix -> retarget per
+  route -> send), with :class:`Route` per destination and :class:`CommandRouter`;
+- pacing by the one clock: :class:`Player` (absolute deadlines), :class:`FramePump` (a source's
+  own timing);
+- recording as a sink: :class:`CurveRecorder` writes as it goes.
+"""
+
+from avatardrive.pipeline._commands import CommandRouter
 from avatardrive.pipeline._inputs import (
     INPUT_FORMATS,
     InputKind,
@@ -10,14 +21,7 @@ from avatardrive.pipeline._inputs import (
     load_input,
 )
 from avatardrive.pipeline._live import LiveReport, LiveSession
-from avatardrive.pipeline._player import (
-    CommandRouter,
-    Player,
-    PlayReport,
-    Route,
-    open_routes,
-    send_neutral,
-)
+from avatardrive.pipeline._player import BaseSource, Player, PlayReport
 from avatardrive.pipeline._pump import Captured, FramePump
 from avatardrive.pipeline._puppet import (
     BLINK_SECONDS,
@@ -28,16 +32,25 @@ from avatardrive.pipeline._puppet import (
     PuppetController,
     PuppetState,
 )
+from avatardrive.pipeline._record import CurveRecorder
+from avatardrive.pipeline._routes import Route, close_routes, open_routes, send_neutral
+from avatardrive.pipeline._sources import CurvesSource, IdleSource
+from avatardrive.pipeline._step import FrameStep
 
 __all__ = [
     "BLINK_SECONDS",
     "EMOTION_KEYS",
     "INPUT_FORMATS",
     "KEY_HELP",
+    "BaseSource",
     "Captured",
     "CommandRouter",
+    "CurveRecorder",
+    "CurvesSource",
     "FaceTracker",
     "FramePump",
+    "FrameStep",
+    "IdleSource",
     "InputKind",
     "LayerStatus",
     "LiveReport",
@@ -48,6 +61,7 @@ __all__ = [
     "PuppetController",
     "PuppetState",
     "Route",
+    "close_routes",
     "input_kind",
     "load_curves",
     "load_input",

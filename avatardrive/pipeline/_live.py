@@ -2,8 +2,9 @@
 
 Input frames drive the loop (one output frame per input frame, at once: the lowest latency). A
 file source (video, image folder, Live Link CSV) replays at its recorded timing unless told to go as
-fast as it can; a camera paces itself. The tracked AU curves can be recorded, one row per input
-frame, in the same format as ``render``.
+fast as it can; a camera paces itself. The tracked AU frames can be recorded as they come, one row
+per input frame, to a curve file (:class:`~avatardrive.pipeline.CurveRecorder`): nothing of the
+session is kept in memory.
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from avatardrive.curves import Curves
-from avatardrive.facs import CHANNELS
-from avatardrive.pipeline._player import CommandRouter, Route, send_neutral
+from avatardrive.pipeline._pump import FramePump
+from avatardrive.pipeline._record import CurveRecorder
+from avatardrive.pipeline._routes import Route
+from avatardrive.pipeline._step import FrameStep
 from avatardrive.synth import Mixer
 from avatardrive.tracking import FrameSource, Tracker, TrackResult
-from avatardrive.transport import ControlListener
+from avatardrive.transport import ControlListener, FrameClock
 
 __all__ = ["LiveReport", "LiveSession"]
 
@@ -59,6 +61,8 @@ class LiveSession:
         Control input; ``/avatardrive/calibrate`` recalibrates the tracker's neutral.
     realtime
         Replay file sources at their recorded timing (cameras pace themselves).
+    recorder
+        Where the tracked AU frames (before triggers) are written, one row per input frame.
     on_result
         Called after every frame with the tracker's result and the mixed AU frame (for views).
     """
@@ -72,60 +76,46 @@ class LiveSession:
         mixer: Mixer | None = None,
         control: ControlListener | None = None,
         realtime: bool = True,
+        recorder: CurveRecorder | None = None,
         on_result: Callable[[TrackResult, FloatArray], None] | None = None,
     ) -> None:
         self._source = source
         self._tracker = tracker
-        self._routes = list(routes)
-        self._mixer = mixer or Mixer()
-        self._commands = CommandRouter(self._mixer, control, on_calibrate=tracker.recalibrate)
+        self._step = FrameStep(routes, mixer=mixer, control=control,
+                               on_calibrate=tracker.recalibrate)  # fmt: skip
         self._realtime = realtime
+        self._recorder = recorder
         self._on_result = on_result
-        self._tracked: list[FloatArray] = []
-        self._mixed = np.zeros(len(CHANNELS), dtype=np.float32)
+        self._clock = FrameClock(60.0)  # only its wait: the source's own timing paces the loop
 
     def run(self, *, max_frames: int | None = None) -> LiveReport:
         """Run until the source ends, ``max_frames`` frames, or Ctrl-C; then a neutral frame."""
         began = time.monotonic()
+        pump = FramePump(self._source, realtime=self._realtime, max_frames=max_frames)
         frames = faces = 0
-        first_time: float | None = None
         index, stamp, interrupted = 0, 0.0, False
+        first_time: float | None = None
         try:
-            while max_frames is None or frames < max_frames:
-                frame = self._source.read()
-                if frame is None:
-                    break
-                if first_time is None:
-                    first_time = frame.time
-                if self._realtime:
-                    self._wait(began + (frame.time - first_time))
+            while not pump.ended:
+                self._clock.wait_until(time.perf_counter() + pump.wait())
+                captured = pump.take()
+                if captured is None:
+                    continue
+                frame = captured.frame
+                first_time = frame.time if first_time is None else first_time
                 result = self._tracker.update(frame)
-                self._tracked.append(result.au.copy())
+                if self._recorder is not None:
+                    self._recorder.write(result.au)
                 faces += int(result.face_found)
                 index, stamp = frames, frame.time - first_time
-                self._commands.poll(stamp)
-                mixed = self._mixer.frame(result.au, now=stamp, out=self._mixed)
-                for route in self._routes:
-                    route.send(mixed, index=index, time=stamp)
+                mixed = self._step(result.au, index=index, time=stamp)
                 if self._on_result is not None:
                     self._on_result(result, mixed)
                 frames += 1
         except KeyboardInterrupt:
             interrupted = True
         finally:
-            send_neutral(self._routes, index=index + 1, time=stamp)
-        commands = self._commands
+            self._step.end(index=index + 1, time=stamp)
+        commands = self._step.commands
         return LiveReport(frames, faces, time.monotonic() - began, commands.commands,
                           commands.rejected, interrupted)  # fmt: skip
-
-    def recording(self) -> Curves:
-        """The tracked AU curves, one row per input frame (time = frame index / source fps)."""
-        values = np.array(self._tracked, dtype=np.float32).reshape(-1, len(CHANNELS))
-        fps = self._source.fps if self._source.fps > 0 else 30.0
-        return Curves(values, fps=fps, start=0.0, names=CHANNELS)
-
-    @staticmethod
-    def _wait(deadline: float) -> None:
-        remaining = deadline - time.monotonic()
-        if remaining > 0:
-            time.sleep(remaining)

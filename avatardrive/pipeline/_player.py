@@ -1,100 +1,29 @@
-"""The streaming loop: a base AU source, triggers layered on top, one route per destination.
+"""The clock-driven loop: a base AU source, triggers layered on top, one route per destination.
 
-One :class:`~avatardrive.transport.FrameClock` owns the loop. Each tick takes the base frame
-(a rendered timeline, or a tracked face), applies control commands through the
-:class:`~avatardrive.synth.Mixer`, then retargets and sends once per route. Whatever ends the loop
-(its end, Ctrl-C, an error), every route gets a final neutral frame so avatars return to rest.
+One :class:`~avatardrive.transport.FrameClock` owns the loop. Each tick takes the base frame (a
+rendered timeline, a curve file, a take, or a living neutral face) and runs the shared
+:class:`~avatardrive.pipeline.FrameStep`. Whatever ends the loop (its end, Ctrl-C, SIGTERM, an
+error), every route gets a final neutral frame so avatars return to rest.
 """
 
 from __future__ import annotations
 
-import logging
-import urllib.parse
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
-from avatardrive.errors import AvatarDriveError
-from avatardrive.facs import CHANNELS, N_CHANNELS
-from avatardrive.retarget import Rig, load_rig
+from avatardrive.pipeline._routes import Route
+from avatardrive.pipeline._step import FrameStep
 from avatardrive.synth import Mixer
-from avatardrive.transport import (
-    Calibrate,
-    ClockStats,
-    ControlCommand,
-    ControlListener,
-    Destination,
-    Frame,
-    FrameClock,
-    Neutral,
-    Sink,
-    TriggerAU,
-    TriggerEmotion,
-    UdpSink,
-    ValueRange,
-    parse_destination,
-)
+from avatardrive.transport import ClockStats, ControlListener, FrameClock
 
-__all__ = ["CommandRouter", "PlayReport", "Player", "Route", "open_routes", "send_neutral"]
-
-log = logging.getLogger(__name__)
+__all__ = ["BaseSource", "PlayReport", "Player"]
 
 FloatArray = NDArray[np.float32]
 #: Gives the base AU frame for a frame time, or None for a neutral face.
 BaseSource = Callable[[float], FloatArray | None]
-
-
-@dataclass
-class Route:
-    """One destination: its rig, its sink, and the buffer its weights are written into."""
-
-    label: str
-    rig: Rig
-    sink: Sink
-    weights: FloatArray = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.weights = np.zeros(len(self.rig.shape_names), dtype=np.float32)
-
-    def send(self, au: FloatArray, *, index: int, time: float) -> None:
-        self.rig.forward_frame(au, out=self.weights)
-        self.sink.send(Frame(index, time, self.rig.shape_names, self.weights, CHANNELS, au))
-
-
-def _rig_given(url: str) -> bool:
-    return "rig" in urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)
-
-
-def open_routes(urls: Sequence[str], *, rig: str | None = None) -> list[Route]:
-    """Parse destination URLs and open a UDP sink and rig for each.
-
-    ``rig`` replaces the scheme's default rig where a URL does not name one (``?rig=``).
-    """
-    routes: list[Route] = []
-    try:
-        for url in urls:
-            destination: Destination = parse_destination(url)
-            rig_name = destination.rig if (rig is None or _rig_given(url)) else rig
-            loaded = load_rig(rig_name)
-            sink = UdpSink(destination, ranges=ValueRange(0.0, loaded.scale))
-            routes.append(Route(destination.url, loaded, sink))
-    except BaseException:
-        for route in routes:
-            route.sink.close()
-        raise
-    return routes
-
-
-def send_neutral(routes: Sequence[Route], *, index: int, time: float) -> None:
-    """Send every route a neutral frame, so avatars return to rest."""
-    rest = np.zeros(N_CHANNELS, dtype=np.float32)
-    for route in routes:
-        try:
-            route.send(rest, index=index, time=time)
-        except AvatarDriveError as err:  # keep going: the other routes still need their rest frame
-            log.warning("%s: could not send the neutral frame: %s", route.label, err)
 
 
 @dataclass(frozen=True)
@@ -124,6 +53,8 @@ class Player:
         Where control commands come from (polled each frame, never blocking).
     on_calibrate
         Called for ``/avatardrive/calibrate`` (live tracking); ignored when None.
+    on_frame
+        Called after each frame is sent with (index, time, mixed frame): status lines, views.
     """
 
     def __init__(
@@ -135,13 +66,17 @@ class Player:
         mixer: Mixer | None = None,
         control: ControlListener | None = None,
         on_calibrate: Callable[[], None] | None = None,
+        on_frame: Callable[[int, float, FloatArray], None] | None = None,
     ) -> None:
         self._base = base
-        self._routes = list(routes)
         self._clock = FrameClock(rate)
-        self._mixer = mixer or Mixer()
-        self._commands = CommandRouter(self._mixer, control, on_calibrate=on_calibrate)
-        self._au = np.zeros(N_CHANNELS, dtype=np.float32)
+        self._step = FrameStep(routes, mixer=mixer, control=control, on_calibrate=on_calibrate)
+        self._on_frame = on_frame
+
+    @property
+    def stats(self) -> ClockStats:
+        """The clock's figures so far."""
+        return self._clock.stats
 
     def run(self, *, frames: int | None = None) -> PlayReport:
         """Stream ``frames`` frames (None: until interrupted), then a neutral frame everywhere."""
@@ -149,77 +84,12 @@ class Player:
         try:
             for tick in self._clock.ticks(frames=frames):
                 index, time = tick.index, tick.time
-                self._commands.poll(time)
-                frame = self._mixer.frame(self._base(time), now=time, out=self._au)
-                for route in self._routes:
-                    route.send(frame, index=index, time=time)
+                mixed = self._step(self._base(time), index=index, time=time)
+                if self._on_frame is not None:
+                    self._on_frame(index, time, mixed)
         except KeyboardInterrupt:
             interrupted = True
         finally:
-            send_neutral(self._routes, index=index + 1, time=time + 1.0 / self._clock.rate)
-        commands = self._commands
+            self._step.end(index=index + 1, time=time + 1.0 / self._clock.rate)
+        commands = self._step.commands
         return PlayReport(self._clock.stats, commands.commands, commands.rejected, interrupted)
-
-
-class CommandRouter:
-    """Turns control commands into mixer triggers; bad ones are counted and warned about once.
-
-    Parameters
-    ----------
-    mixer
-        Where triggered expressions go.
-    control
-        Where commands come from (polled, never blocking); None = no control input.
-    on_calibrate
-        Called for ``/avatardrive/calibrate`` (live tracking); warned about and ignored when None.
-    """
-
-    def __init__(
-        self,
-        mixer: Mixer,
-        control: ControlListener | None,
-        *,
-        on_calibrate: Callable[[], None] | None = None,
-    ) -> None:
-        self._mixer = mixer
-        self._control = control
-        self._on_calibrate = on_calibrate
-        self.commands = 0
-        self.rejected = 0
-        self._warned: set[str] = set()
-
-    def poll(self, now: float) -> None:
-        """Apply every command that has arrived, at stream time ``now``."""
-        if self._control is None:
-            return
-        for command in self._control.poll():
-            self.commands += 1
-            try:
-                self._apply(command, now)
-            except AvatarDriveError as err:
-                self.rejected += 1
-                self._warn_once(type(command).__name__, f"control command ignored: {err}")
-
-    def _apply(self, command: ControlCommand, now: float) -> None:
-        if isinstance(command, TriggerEmotion):
-            options = {k: v for k, v in (("onset", command.onset), ("apex", command.apex),
-                                         ("offset", command.offset)) if v is not None}  # fmt: skip
-            self._mixer.trigger_emotion(
-                command.name, now=now, intensity=command.intensity, micro=command.micro, **options
-            )
-        elif isinstance(command, TriggerAU):
-            self._mixer.trigger_aus(
-                {command.channel: command.intensity}, now=now, duration=command.duration
-            )
-        elif isinstance(command, Neutral):
-            self._mixer.neutral(now=now)
-        elif isinstance(command, Calibrate):
-            if self._on_calibrate is None:
-                self._warn_once("calibrate", "/avatardrive/calibrate ignored: no live tracker")
-            else:
-                self._on_calibrate()
-
-    def _warn_once(self, kind: str, message: str) -> None:
-        if kind not in self._warned:
-            self._warned.add(kind)
-            log.warning("%s (further ones of this kind are counted, not logged)", message)

@@ -29,7 +29,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from avatardrive.facs import N_CHANNELS
-from avatardrive.pipeline._player import CommandRouter, Route, send_neutral
+from avatardrive.pipeline._routes import Route
+from avatardrive.pipeline._step import FrameStep
 from avatardrive.retarget import Rig
 from avatardrive.synth import Layer, Mixer
 from avatardrive.tracking import Frame, TrackResult
@@ -185,7 +186,8 @@ class PuppetController:
         self.routes = list(routes)
         self.rig = rig
         self.mixer = mixer or Mixer()
-        self._commands = CommandRouter(self.mixer, control, on_calibrate=tracker.recalibrate)
+        self._step = FrameStep(self.routes, mixer=self.mixer, control=control,
+                               on_calibrate=tracker.recalibrate)  # fmt: skip
         self._clock = clock
         self._mixed = np.zeros(N_CHANNELS, dtype=np.float32)
         self._held: FloatArray | None = None
@@ -202,7 +204,6 @@ class PuppetController:
         """What the last hotkey did."""
         self.quit_requested = False
         """Set by Escape: the view should close."""
-        self._closed = False
 
     # -- hotkeys ----------------------------------------------------------------------------
 
@@ -288,11 +289,10 @@ class PuppetController:
         if self._first_time is None:
             self._first_time = frame.time
         self.now = frame.time - self._first_time
-        self._commands.poll(self.now)
-        mixed = self.mixer.frame(result.au, now=self.now, out=self._mixed)
+        mixed = self._step.mix(result.au, time=self.now)
+        self._mixed[:] = mixed
         out = mixed if self._held is None else self._held
-        for route in self.routes:
-            route.send(out, index=self.frames, time=self.now)
+        self._step.send(out, index=self.frames, time=self.now)
         sent = self._clock()
         self.frames += 1
         return self._state(frame, result, out, latency=sent - captured, rate=self._rate(sent))
@@ -342,9 +342,7 @@ class PuppetController:
 
     def close(self) -> None:
         """Send every route a neutral frame, so avatars return to rest (once)."""
-        if not self._closed:
-            self._closed = True
-            send_neutral(self.routes, index=self.frames, time=self.now)
+        self._step.end(index=self.frames, time=self.now)
 
 
 def _layer_end(layer: Layer) -> float:

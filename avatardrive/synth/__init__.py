@@ -5,6 +5,7 @@ All of it is pure: functions over arrays, seeded by the timeline, with no clocks
 
 from avatardrive.synth._blinks import BlinkSchedule, blink_schedule
 from avatardrive.synth._envelope import apex_sag, envelope, min_jerk
+from avatardrive.synth._idle import IDLE_BLOCK_SECONDS, idle_block
 from avatardrive.synth._library import (
     EmotionLibrary,
     Prototype,
@@ -24,6 +25,7 @@ from avatardrive.synth._resolve import ResolvedEvent, resolve_event, resolve_tim
 from avatardrive.synth._styles import MICRO, STYLE_DEFAULTS, StyleDefaults
 
 __all__ = [
+    "IDLE_BLOCK_SECONDS",
     "MAX_RENDER_BYTES",
     "MICRO",
     "STYLE_DEFAULTS",
@@ -40,6 +42,7 @@ __all__ = [
     "emotion_library",
     "envelope",
     "event_values",
+    "idle_block",
     "min_jerk",
     "parse_library",
     "render",

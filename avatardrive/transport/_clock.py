@@ -135,7 +135,7 @@ class FrameClock:
         start = self._clock()
         index = 0
         while index < limit:
-            self._wait_until(start + index / self.rate)
+            self.wait_until(start + index / self.rate)
             now = self._clock()
             due = int((now - start) * self.rate)  # the latest frame whose deadline has passed
             if due > index:
@@ -148,7 +148,12 @@ class FrameClock:
             yield Tick(index, index / self.rate, deadline, now, self._skipped)
             index += 1
 
-    def _wait_until(self, deadline: float) -> None:
+    def wait_until(self, deadline: float) -> None:
+        """Sleep, then spin, until ``deadline`` on this clock's time source (seconds).
+
+        The one sleeper of every loop: loops paced by their input (a replayed file) wait for the
+        input's own deadlines here too.
+        """
         while (remaining := deadline - self._clock()) > self._spin:
             self._sleep(remaining - self._spin)
         while self._clock() < deadline:  # the last stretch: busy, keeping the CPU (a sleep(0)

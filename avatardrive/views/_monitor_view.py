@@ -244,7 +244,8 @@ class MonitorWindow:
     def _should_stop(self, now: float, snapshot: MonitorSnapshot) -> bool:
         if self.seconds is not None and now - self.began >= self.seconds:
             return True
-        return self.idle is not None and snapshot.datagrams > 0 and snapshot.age >= self.idle
+        silent = snapshot.age if snapshot.datagrams > 0 else now - self.began  # no sender yet
+        return self.idle is not None and silent >= self.idle
 
     def _on_key(self, event: Any) -> bool:
         if int(event.key()) == int(self.qt.core.Qt.Key.Key_Escape):

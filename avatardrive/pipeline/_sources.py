@@ -1,0 +1,84 @@
+"""Sources of base AU frames for the clock-driven loops: curves (a rendered timeline, a curve file,
+a recorded take) and a living neutral face for control-only streams.
+
+A source is called with a frame's stream time and returns that frame, shape (N_CHANNELS,), or
+None for a neutral face. It never sleeps: pacing belongs to the one clock.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from avatardrive.curves import Curves
+from avatardrive.errors import ParameterError
+from avatardrive.synth import IDLE_BLOCK_SECONDS, idle_block
+
+__all__ = ["CurvesSource", "IdleSource"]
+
+FloatArray = NDArray[np.float32]
+
+
+class CurvesSource:
+    """The frame of ``curves`` nearest a time; held at the last frame after the end, or looped.
+
+    Parameters
+    ----------
+    curves : Curves
+        AU curves, shape (frames, N_CHANNELS).
+    loop : bool
+        Start over at the end.
+    """
+
+    def __init__(self, curves: Curves, *, loop: bool = False) -> None:
+        if curves.n_frames == 0:
+            raise ParameterError("the curves have no frames; expected at least one")
+        self.curves = curves
+        self.loop = loop
+
+    def __call__(self, time: float) -> FloatArray:
+        """Frame at ``time`` seconds, shape (N_CHANNELS,)."""
+        curves = self.curves
+        index = round((time - curves.start) * curves.fps)
+        last = curves.n_frames - 1
+        index = index % curves.n_frames if self.loop else min(max(index, 0), last)
+        row: FloatArray = curves.values[index]
+        return row
+
+
+class IdleSource:
+    """A living neutral face: spontaneous blinks, seeded, for as long as the stream runs.
+
+    Holds one block of frames at a time (:func:`avatardrive.synth.idle_block`), so memory does
+    not grow with the session.
+
+    Parameters
+    ----------
+    fps : float
+        The stream's frame rate.
+    blink_rate : float
+        Blinks per minute (0 = a still face).
+    seed : int
+        Non-negative; the same seed gives the same stream.
+    """
+
+    def __init__(self, *, fps: float, blink_rate: float = 17.0, seed: int = 0) -> None:
+        if seed < 0:
+            raise ParameterError(f"seed {seed}; expected a non-negative integer")
+        self.fps = fps
+        self.blink_rate = blink_rate
+        self.seed = seed
+        self._block = -1
+        self._frames: FloatArray = np.zeros((0, 0), dtype=np.float32)
+
+    def __call__(self, time: float) -> FloatArray:
+        """Frame at ``time`` seconds (>= 0), shape (N_CHANNELS,)."""
+        index = max(round(time * self.fps), 0)
+        per_block = round(IDLE_BLOCK_SECONDS * self.fps)
+        block, row = divmod(index, per_block)
+        if block != self._block:
+            self._frames = idle_block(block, fps=self.fps, blink_rate=self.blink_rate,
+                                      seed=self.seed)  # fmt: skip
+            self._block = block
+        frame: FloatArray = self._frames[row]
+        return frame

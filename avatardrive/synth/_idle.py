@@ -1,0 +1,85 @@
+"""A living neutral face for streams with no timeline: spontaneous blinks, block by block.
+
+An endless stream is made of fixed blocks; block ``b`` is a pure function of ``(seed, b)``, so a
+stream is reproducible, memory stays one block whatever the session length, and any block can be
+made again. A blink that starts near the end of a block finishes in the next one, and the next
+block never starts a blink sooner than the minimum interval after it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import NDArray
+
+from avatardrive.synth._blinks import MIN_INTERVAL, BlinkSchedule, blink_schedule
+from avatardrive.synth._render import render_resolved
+
+__all__ = ["IDLE_BLOCK_SECONDS", "idle_block"]
+
+#: Length of one block of the idle stream (seconds).
+IDLE_BLOCK_SECONDS = 30.0
+_LEAD = 1.0  # seconds rendered before a block, so blinks from the previous block finish in it
+_SEED_STRIDE = 1_000_003  # separates the blink streams of consecutive blocks
+
+
+def _schedule(block: int, *, seconds: float, blink_rate: float, seed: int) -> BlinkSchedule:
+    return blink_schedule(seconds, rate=blink_rate, seed=seed * _SEED_STRIDE + block)
+
+
+def _shifted(schedule: BlinkSchedule, keep: NDArray[np.bool_], by: float) -> BlinkSchedule:
+    return BlinkSchedule(
+        starts=schedule.starts[keep] + by,
+        closing=schedule.closing[keep],
+        hold=schedule.hold[keep],
+        opening=schedule.opening[keep],
+        amplitudes=schedule.amplitudes[keep],
+        side_lags=schedule.side_lags[keep],
+    )
+
+
+def _joined(first: BlinkSchedule, second: BlinkSchedule) -> BlinkSchedule:
+    return BlinkSchedule(*(np.concatenate((getattr(first, name), getattr(second, name)))
+                           for name in ("starts", "closing", "hold", "opening", "amplitudes",
+                                        "side_lags")))  # fmt: skip
+
+
+def idle_block(
+    block: int, *, fps: float, blink_rate: float, seed: int, seconds: float = IDLE_BLOCK_SECONDS
+) -> NDArray[np.float32]:
+    """One block of a living neutral face: zeros but for spontaneous blinks (AU45).
+
+    Parameters
+    ----------
+    block : int
+        Block number, from 0; the block covers ``[block * seconds, (block + 1) * seconds)``.
+    fps : float
+        Frame rate.
+    blink_rate : float
+        Blinks per minute (0 = none).
+    seed : int
+        Non-negative; the same seed gives the same stream.
+    seconds : float
+        Block length.
+
+    Returns
+    -------
+    ndarray of float32, shape (round(seconds * fps), N_CHANNELS)
+        Values in [0, 1].
+    """
+    n_frames = round(seconds * fps)
+    lead = math.ceil(_LEAD * fps)
+    lead_seconds = lead / fps
+    current = _schedule(block, seconds=seconds, blink_rate=blink_rate, seed=seed)
+    keep = np.ones(len(current), dtype=bool)
+    carried = _shifted(current, ~keep, 0.0)
+    if block > 0:
+        previous = _schedule(block - 1, seconds=seconds, blink_rate=blink_rate, seed=seed)
+        carried = _shifted(previous, previous.starts >= seconds - _LEAD, lead_seconds - seconds)
+        if len(carried):
+            last_start = float(carried.starts.max()) - lead_seconds
+            keep = current.starts >= last_start + MIN_INTERVAL
+    blinks = _joined(carried, _shifted(current, keep, lead_seconds))
+    rendered = render_resolved([], n_frames=n_frames + lead, fps=fps, blinks=blinks)
+    return rendered[lead:]
