@@ -29,7 +29,7 @@ INPUT_FORMATS: dict[InputKind, str] = {
     "timeline": "a timeline (.toml, or .json with events)",
     "curves": "an avatardrive curve file (.csv with a 'time' column, .npz, .json with names and "
     "values)",
-    "openface": "an OpenFace 2.x CSV ('timestamp' and AUxx_r columns)",
+    "openface": "an OpenFace 2.x CSV ('timestamp', 'success' and AUxx_r columns)",
     "livelink": "a Live Link Face CSV ('Timecode' and the 52 ARKit columns)",
 }
 _PEEK_BYTES = 64 * 1024  # a header line longer than this is not one of ours

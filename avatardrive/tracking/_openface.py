@@ -87,7 +87,11 @@ class OpenFaceTake:
 def is_openface_header(names: list[str]) -> bool:
     """Whether a CSV header (already split) looks like OpenFace output."""
     stripped = {name.strip().lower() for name in names}
-    return "timestamp" in stripped and any(_INTENSITY.match(n.strip()) for n in names)
+    if "timestamp" not in stripped:
+        return False
+    return bool(stripped & {"success", "confidence", "face_id"}) or any(
+        _INTENSITY.match(n.strip()) for n in names
+    )
 
 
 def _rows(path: str | os.PathLike[str], source: str) -> Iterator[list[str]]:
