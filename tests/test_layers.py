@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "avatardrive"
-SHARED = {"errors", "_files"}  # the bottom of every layer
+SHARED = {"errors", "_files", "_shapes"}  # the bottom of every layer
 
 #: Which avatardrive layers each layer may import (DESIGN.md, "Layers").
 ALLOWED: dict[str, set[str]] = {
@@ -95,3 +95,10 @@ def test_public_surface_is_declared() -> None:
         exported = set(module.__all__)
         public = {name for name in vars(module) if not name.startswith("_")}
         assert exported <= public, f"avatardrive.{layer} exports names it does not define"
+
+
+def test_the_arkit52_rig_lists_exactly_the_shared_arkit_names() -> None:
+    from avatardrive._shapes import ARKIT_NAMES
+    from avatardrive.retarget import load_rig
+
+    assert sorted(load_rig("arkit52").shape_names) == list(ARKIT_NAMES)  # Apple's order there

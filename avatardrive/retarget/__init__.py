@@ -11,11 +11,11 @@ offset, clamp and the rig's value scale. See the README, "Rigs".
 - names: :meth:`Rig.shape_index`, :func:`match_columns`, :func:`shape_key`
 """
 
+from avatardrive._shapes import shape_key
 from avatardrive.retarget._builtin import builtin_rigs
 from avatardrive.retarget._columns import ColumnMatch, match_columns
 from avatardrive.retarget._inverse import TIKHONOV
 from avatardrive.retarget._load import load_rig, loads_rig
-from avatardrive.retarget._names import shape_key
 from avatardrive.retarget._report import InverseReport
 from avatardrive.retarget._rig import Rig
 from avatardrive.retarget._spec import (

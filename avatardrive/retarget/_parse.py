@@ -37,10 +37,10 @@ from pathlib import Path
 from typing import Any
 
 from avatardrive._files import read_text
+from avatardrive._shapes import shape_key
 from avatardrive.errors import ParameterError, RigError
 from avatardrive.facs import CHANNELS, channels_of, parse_au_key
 from avatardrive.retarget._builtin import builtin_file, builtin_rigs
-from avatardrive.retarget._names import shape_key
 from avatardrive.retarget._spec import (
     RESPONSE_CURVES,
     RIG_FORMAT_VERSION,
