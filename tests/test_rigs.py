@@ -251,7 +251,8 @@ def test_neutral_timeline_keeps_every_weight_at_rest() -> None:
         rig = load_rig(name)
         weights = rig.forward(curves).values
         np.testing.assert_array_equal(weights, np.broadcast_to(rig.rest, weights.shape))
-    assert load_rig("vrcft").rest[load_rig("vrcft").shape_index("EyeLidLeft")] == 1.0
+    # VRCFaceTracking's EyeLid: openness x 0.75 (+ EyeWide x 0.25), so an open eye rests at 0.75
+    assert load_rig("vrcft").rest[load_rig("vrcft").shape_index("EyeLidLeft")] == 0.75
 
 
 def test_happiness_drives_smiles_cheeks_and_happy() -> None:

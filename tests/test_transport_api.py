@@ -25,6 +25,11 @@ INTENDED = {
     "Neutral", "Calibrate", "parse_command",
     # monitor
     "StreamMonitor", "MonitorState", "MonitorSnapshot",
+    # VRChat: avatar configs, plans, discovery, the sink
+    "VRChatSink", "AvatarWatcher", "AvatarEncoder", "AvatarConfig", "AvatarParameter",
+    "AvatarPlan", "FloatRoute", "BoolRoute", "BinaryRoute", "TRACKING_FLAGS", "DerivedParameters",
+    "ParameterFactory", "binary_bits", "load_avatar_config", "parse_avatar_config",
+    "parse_oscquery_avatar", "plan_avatar", "plan_all",
 }  # fmt: skip
 
 
