@@ -108,7 +108,7 @@ class VRChatStandIn:
         standin = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802  (http.server's name)
+            def do_GET(self) -> None:
                 standin.requests += 1
                 if standin.mode == "gone":
                     self.close_connection = True
@@ -127,7 +127,7 @@ class VRChatStandIn:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 return None
 
         return Handler
@@ -158,7 +158,8 @@ def main() -> int:
     args = parser.parse_args()
     config = json.loads(args.config.read_text("utf-8-sig"))
     with vrchat_standin(config) as standin:
-        print(f"osc {standin.osc_port} http {standin.oscquery}", flush=True)
+        sys.stdout.write(f"osc {standin.osc_port} http {standin.oscquery}\n")
+        sys.stdout.flush()
         if args.notify:
             time.sleep(0.3)
             send_avatar_change(args.notify, str(config.get("id", "")))
@@ -166,7 +167,7 @@ def main() -> int:
         while time.monotonic() < deadline and sys.stdin.readline():
             pass
         for address, values in standin.received:
-            print(address, *values, flush=True)
+            sys.stdout.write(" ".join(map(str, (address, *values))) + "\n")
     return 0
 
 
