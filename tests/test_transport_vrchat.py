@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -343,3 +345,45 @@ def test_a_bad_avatar_file_is_one_clear_error(tmp_path: Path) -> None:
     bad.write_text('{"parameters": [{"name": "x", "input": {"address": "/a", "type": "Str"}}]}')
     with pytest.raises(TransportError, match=r"bad\.json: parameters\[0\]\.input\.type"):
         open_vrchat(f"vrchat://127.0.0.1:9?avatar={bad}&listen=off")
+
+
+# -- the whole path: a VRChat stand-in process, `avatardrive play`, real sockets ----------------
+
+SMILE_SCENE = (
+    "version = 1\nduration = 5\n[blink]\nrate = 0\n[[events]]\n"
+    "aus = { AU12 = 0.8, AU26 = 0.6 }\nstart = 0.1\nonset = 0.2\napex = 100\noffset = 0.5\n"
+    "style = 'posed'\n"
+)
+
+
+def test_play_discovers_the_avatar_of_a_vrchat_process_and_sends_its_types(
+    tmp_path: Path,
+) -> None:
+    config = write_config(tmp_path / "template.json", template())
+    scene = tmp_path / "scene.toml"
+    scene.write_text(SMILE_SCENE)
+    standin = subprocess.Popen(
+        [sys.executable, str(Path(__file__).with_name("vrchat_standin.py")), str(config)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert standin.stdout is not None and standin.stdin is not None
+        _, osc_port, _, oscquery = standin.stdout.readline().split()
+        url = (f"vrchat://127.0.0.1:{osc_port}?listen={free_port()}&oscquery={oscquery}"
+               f"&osc_dir={tmp_path}")
+        done = subprocess.run([sys.executable, "-m", "avatardrive", "play", str(scene), "--to",
+                               url, "--seconds", "1.5"],
+                              capture_output=True, text=True, timeout=60, check=False)
+        assert done.returncode == 0, done.stderr
+        out, _ = standin.communicate(timeout=30)
+    finally:
+        if standin.poll() is None:
+            standin.kill()
+            standin.communicate()
+    lines = [line.split() for line in out.splitlines()]
+    declared = {p["input"]["address"] for p in template()["parameters"] if "input" in p}
+    assert lines and {line[0] for line in lines} <= declared
+    smile = [float(line[1]) for line in lines if line[0] == FT + "SmileSadLeft"]
+    assert max(smile) > 0.5 and smile[-1] == 0.0  # smiled, then the neutral frame
+    assert [line[1] for line in lines if line[0] == FT + "SmileSadLeft8"][:2] == ["False", "True"]
+    assert [line[1] for line in lines if line[0] == "/avatar/parameters/LipTrackingActive"] == [
+        "True", "False"]  # on while streaming, off at the end

@@ -6,9 +6,9 @@
   (``/avatar/change`` holds its id), and can answer slowly, with garbage, or not at all;
 - sends ``/avatar/change <avatar id>`` to a sender's listening port, as VRChat does on 9001.
 
-Use it in-process (:class:`VRChatStandIn`, threads) or as a separate process::
+Use it in-process (:class:`VRChatStandIn`, threads) or as a separate process (see :func:`main`)::
 
-    python tests/vrchat_standin.py CONFIG.json --notify 19001   # prints "osc PORT http PORT"
+    python tests/vrchat_standin.py CONFIG.json     # prints "osc PORT http URL", obeys stdin
 """
 
 from __future__ import annotations
@@ -151,24 +151,37 @@ def vrchat_standin(config: dict[str, Any] | None = None) -> Iterator[VRChatStand
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    """Run as a process: print the ports, obey stdin, print what arrived at EOF.
+
+    stdin lines: ``change CONFIG.json PORT`` switches avatar and sends ``/avatar/change`` to
+    PORT; ``mode ok|garbage|slow|gone`` sets how OSCQuery answers. At EOF (or after
+    ``--seconds``) every message received is printed, one per line: address and arguments.
+    """
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("config", type=Path)
-    parser.add_argument("--notify", type=int, help="send /avatar/change to this port at start")
-    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--seconds", type=float, default=60.0)
     args = parser.parse_args()
-    config = json.loads(args.config.read_text("utf-8-sig"))
-    with vrchat_standin(config) as standin:
+    with vrchat_standin(_read(args.config)) as standin:
         sys.stdout.write(f"osc {standin.osc_port} http {standin.oscquery}\n")
         sys.stdout.flush()
-        if args.notify:
-            time.sleep(0.3)
-            send_avatar_change(args.notify, str(config.get("id", "")))
         deadline = time.monotonic() + args.seconds
-        while time.monotonic() < deadline and sys.stdin.readline():
-            pass
-        for address, values in standin.received:
+        for line in sys.stdin:
+            words = line.split()
+            if words[:1] == ["change"] and len(words) == 3:
+                standin.change_avatar(_read(Path(words[1])), notify=int(words[2]))
+            elif words[:1] == ["mode"] and len(words) == 2:
+                standin.mode = words[1]
+            if time.monotonic() > deadline:
+                break
+        time.sleep(0.2)
+        for address, values in list(standin.received):
             sys.stdout.write(" ".join(map(str, (address, *values))) + "\n")
     return 0
+
+
+def _read(path: Path) -> dict[str, Any]:
+    config: dict[str, Any] = json.loads(path.read_text("utf-8-sig"))
+    return config
 
 
 if __name__ == "__main__":
