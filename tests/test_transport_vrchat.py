@@ -387,3 +387,25 @@ def test_play_discovers_the_avatar_of_a_vrchat_process_and_sends_its_types(
     assert [line[1] for line in lines if line[0] == FT + "SmileSadLeft8"][:2] == ["False", "True"]
     assert [line[1] for line in lines if line[0] == "/avatar/parameters/LipTrackingActive"] == [
         "True", "False"]  # on while streaming, off at the end
+
+
+def test_oscquery_found_over_mdns_when_zeroconf_is_installed() -> None:
+    zeroconf = pytest.importorskip("zeroconf")
+    import socket
+
+    with vrchat_standin(template()) as vrc:
+        port = int(vrc.oscquery.rsplit(":", 1)[1])
+        advertiser = zeroconf.Zeroconf(interfaces=["127.0.0.1"])
+        info = zeroconf.ServiceInfo(
+            "_oscjson._tcp.local.", "VRChat-Client-AD14TEST._oscjson._tcp.local.",
+            addresses=[socket.inet_aton("127.0.0.1")], port=port, server="vrchat-standin.local.")
+        advertiser.register_service(info)
+        try:
+            with open_vrchat(f"vrchat://127.0.0.1:{vrc.osc_port}?listen=off") as sink:
+                assert sink.watcher is not None
+                assert wait_for(lambda: sink.watcher.state.config is not None, timeout=10)
+                sink.send(frame(0, au_frame()))
+                assert wait_for(lambda: FT + "JawOpen" in vrc.addresses())
+        finally:
+            advertiser.unregister_service(info)
+            advertiser.close()

@@ -231,6 +231,7 @@ class AvatarWatcher:
                  initial: AvatarConfig | None = None, timeout: float = 1.5,
                  label: str = "vrchat") -> None:
         self._oscquery = oscquery
+        self._found: str | None = None  # the endpoint mDNS found, kept while it answers
         self._osc_dirs = tuple(osc_dirs)
         self._timeout = timeout
         self._label = label
@@ -273,8 +274,8 @@ class AvatarWatcher:
         return sock
 
     def _run(self) -> None:
-        if self._state.config is None and self._oscquery not in (None, "auto"):
-            self._resolve("")  # ask the endpoint for the current avatar at once
+        if self._state.config is None and self._oscquery is not None:
+            self._resolve("")  # ask OSCQuery for the current avatar at once, as VRCFT does
         while not self._stop.is_set():
             if self._socket is None:
                 self._stop.wait(0.2)
@@ -311,12 +312,15 @@ class AvatarWatcher:
             found = self._ask_oscquery(endpoint, avatar_id)
             if found is not None:
                 return found
+            self._found = None
         path = find_avatar_config(self._osc_dirs, avatar_id) if avatar_id else None
         return None if path is None else load_avatar_config(path)
 
     def _endpoint(self) -> str | None:
         if self._oscquery == "auto":
-            return find_oscquery_mdns(timeout=self._timeout)
+            if self._found is None:
+                self._found = find_oscquery_mdns(timeout=self._timeout)
+            return self._found
         return self._oscquery
 
     def _ask_oscquery(self, endpoint: str, avatar_id: str) -> AvatarConfig | None:
