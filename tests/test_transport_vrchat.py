@@ -23,6 +23,7 @@ from avatardrive.facs import CHANNELS, N_CHANNELS, channel_index
 from avatardrive.retarget import VRCFTParameters, load_rig
 from avatardrive.transport import (
     AvatarConfig,
+    AvatarEncoder,
     AvatarParameter,
     Frame,
     VRChatSink,
@@ -103,6 +104,28 @@ def test_binary_bits_follow_the_rule_on_a_fine_grid(n_bits: int) -> None:
         assert neg == (value < 0)
     decoded = (bits * (1 << np.arange(n_bits))).sum(axis=1) / (1 << n_bits)
     assert np.all(np.abs(decoded - np.abs(values)) <= 1 / (1 << n_bits) + 1e-12)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.floats(-1.5, 1.5) | st.just(float("nan")), min_size=3, max_size=3))
+def test_the_encoder_sends_the_bits_binary_bits_gives(values: list[float]) -> None:
+    config = AvatarConfig("avtr_x", "", tuple(
+        [AvatarParameter(f"a{b}", f"/p/a{b}", "Bool") for b in (1, 2)]
+        + [AvatarParameter(f"b{b}", f"/p/b{b}", "Bool") for b in (1, 2, 4, 8)]
+        + [AvatarParameter("bNegative", "/p/bNegative", "Bool"),
+           AvatarParameter("c", "/p/c", "Bool")]))
+    plan = plan_avatar(config, ("a", "b", "c"), drivable={"a", "b", "c"})
+    lo, hi = np.full(3, -1.0, np.float32), np.ones(3, np.float32)
+    encoder = AvatarEncoder(plan, ("a", "b", "c"), lo=lo, hi=hi)
+    sent = {bytes(m).split(b"\x00")[0].decode(): bytes(m).endswith(b",T\x00\x00")
+            for m in encoder.encode(0, 0.0, np.array(values, np.float32))}
+    clean = np.clip(np.nan_to_num(np.array(values, np.float32), nan=-1.0), -1, 1)
+    a_bits, _ = binary_bits(clean[:1], 2)
+    b_bits, b_negative = binary_bits(clean[1:2], 4)
+    assert [sent[f"/p/a{b}"] for b in (1, 2)] == a_bits[0].tolist()
+    assert [sent[f"/p/b{b}"] for b in (1, 2, 4, 8)] == b_bits[0].tolist()
+    assert sent["/p/bNegative"] == bool(b_negative[0])
+    assert sent["/p/c"] == bool(clean[2] > 0.5)
 
 
 # -- configs and OSCQuery -----------------------------------------------------------------------

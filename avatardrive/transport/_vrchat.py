@@ -153,17 +153,21 @@ class AvatarEncoder:
                                      addresses=[r.address for r in plan.floats])
         self._lo, self._hi = lo, hi
         self._clean = np.zeros(len(names), dtype=np.float32)
-        bit_messages: list[_Bit] = []
-        for route in plan.bools:
-            bit_messages.append(_bool_messages(route.address))
-        for binary in plan.binaries:
-            bit_messages += [_bool_messages(a) for a in binary.bits]
-            if binary.negative is not None:
-                bit_messages.append(_bool_messages(binary.negative))
-        bit_messages += [_bool_messages(a) for a in plan.flags]
-        self._bits = bit_messages
+        # bool states in this order: plain bools, every binary's bits, Negative bits, flags
+        addresses = [r.address for r in plan.bools]
+        addresses += [a for binary in plan.binaries for a in binary.bits]
+        addresses += [b.negative for b in plan.binaries if b.negative is not None]
+        addresses += list(plan.flags)
+        self._bits = [_bool_messages(address) for address in addresses]
         self._bool_index = np.array([r.index for r in plan.bools], dtype=np.intp)
         self._thresholds = np.array([r.threshold for r in plan.bools], dtype=np.float32)
+        self._binary_index = np.array([b.index for b in plan.binaries], dtype=np.intp)
+        widths = np.array([len(b.bits) for b in plan.binaries], dtype=np.int64)
+        self._widths = widths
+        self._max_width = int(widths.max()) if len(widths) else 0
+        self._bit_used = np.arange(self._max_width) < widths[:, None]  # (binaries, max width)
+        self._negative_index = np.array([b.index for b in plan.binaries if b.negative is not None],
+                                        dtype=np.intp)
         self._last_bits: BoolArray | None = None
         self._names = float_names
 
@@ -186,14 +190,16 @@ class AvatarEncoder:
         return [bit.off for bit in self._bits[first_flag:]]
 
     def _bit_state(self, clean: FloatArray, *, on: bool) -> BoolArray:
-        parts = [clean[self._bool_index] > self._thresholds]
-        for binary in self.plan.binaries:
-            bits, negative = binary_bits(clean[binary.index: binary.index + 1], len(binary.bits))
-            parts.append(bits[0])
-            if binary.negative is not None:
-                parts.append(negative)
-        parts.append(np.full(len(self.plan.flags), on))
-        return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
+        v = np.abs(clean[self._binary_index]).astype(np.float64)
+        top = (np.int64(1) << self._widths) - 1
+        big = np.where(v > ALL_ON, top, np.minimum(np.floor(v * (top + 1)).astype(np.int64), top))
+        bits = ((big[:, None] >> np.arange(self._max_width)) & 1).astype(bool)
+        return np.concatenate([
+            clean[self._bool_index] > self._thresholds,
+            bits[self._bit_used],  # row by row: each binary's bits, lowest first
+            clean[self._negative_index] < 0,
+            np.full(len(self.plan.flags), on),
+        ])
 
 
 @dataclass(frozen=True)
