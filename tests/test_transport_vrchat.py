@@ -254,6 +254,22 @@ def test_config_file_drives_floats_bits_and_flags(tmp_path: Path) -> None:
     assert bools_at(got, "/avatar/parameters/LipTrackingActive") == [True, False]  # on, closed
 
 
+def test_a_malformed_bit_set_is_one_warning_and_not_sent(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING)
+    path = write_config(tmp_path / "avatar.json", template())
+    with vrchat_standin() as vrc, open_vrchat(
+            f"vrchat://127.0.0.1:{vrc.osc_port}?avatar={path}&listen=off&oscquery=off") as sink:
+        for k in range(3):
+            sink.send(frame(k, au_frame(AU1_L=1.0, AU2_L=1.0)))
+        assert wait_for(lambda: FT + "JawOpen" in vrc.addresses())
+    warnings = [r.getMessage() for r in caplog.records if "binary parameters not sent" in
+                r.getMessage()]
+    assert len(warnings) == 1 and "BrowExpressionLeft (bits 1, 2, 8" in warnings[0]
+    assert not any("BrowExpressionLeft" in a for a in vrc.addresses())
+
+
 def test_nothing_is_sent_before_an_avatar_is_known(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.WARNING)
     with vrchat_standin() as vrc, \

@@ -546,6 +546,11 @@ class _FrameEncoder:
             logger.info("%s: avatar %s: %d floats, %d bools, %d binary parameters, %d flags",
                         destination.url, plan.avatar[:80], len(plan.floats), len(plan.bools),
                         len(plan.binaries), len(plan.flags))
+            malformed = [f"{name} ({reason})" for name, reason in plan.skipped
+                         if reason.startswith(("bits ", "declares only"))]
+            if malformed:
+                logger.warning("%s: avatar %s: binary parameters not sent: %s", destination.url,
+                               plan.avatar[:80], "; ".join(malformed[:3])[:300])
         self._avatar = AvatarEncoder(plan, self.values_names, lo=self._lo, hi=self._hi,
                                      keepalive=destination.keepalive,
                                      max_rate=destination.max_rate)
