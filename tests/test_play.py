@@ -137,13 +137,14 @@ def test_ctrl_c_sends_a_neutral_frame_and_exits_0(tmp_path: Path) -> None:
 def test_monitor_shows_a_stream_from_python_osc(tmp_path: Path) -> None:
     port = free_port()
     process = subprocess.Popen(
-        cli("monitor", "--port", str(port), "--idle", "1", "--seconds", "30"),
+        cli("monitor", "--port", str(port), "--idle", "3", "--seconds", "30"),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     try:
-        time.sleep(1.0)  # no handshake: the monitor prints only once it is bound
+        assert process.stdout is not None
+        assert "listening on" in process.stdout.readline()  # printed once it is bound
         client = SimpleUDPClient("127.0.0.1", port)
         with contextlib.closing(client._sock):
             for i in range(30):

@@ -9,6 +9,7 @@ offset, clamp and the rig's value scale. See the README, "Rigs".
 - forward: :meth:`Rig.forward` (curves), :meth:`Rig.forward_frame` (one frame, streaming)
 - inverse: :meth:`Rig.inverse`, :meth:`Rig.inverse_frame`, :meth:`Rig.inexpressible`
 - names: :meth:`Rig.shape_index`, :func:`match_columns`, :func:`shape_key`
+- VRChat: :class:`VRCFTParameters` (VRCFaceTracking v2 simplified/combined parameters, gaze, head)
 """
 
 from avatardrive._shapes import shape_key
@@ -26,6 +27,7 @@ from avatardrive.retarget._spec import (
     RigShape,
     RigTerm,
 )
+from avatardrive.retarget._vrcft import VRCFTParameters, v2_parameter_names
 
 __all__ = [
     "RESPONSE_CURVES",
@@ -38,9 +40,11 @@ __all__ = [
     "Rig",
     "RigShape",
     "RigTerm",
+    "VRCFTParameters",
     "builtin_rigs",
     "load_rig",
     "loads_rig",
     "match_columns",
     "shape_key",
+    "v2_parameter_names",
 ]
