@@ -18,6 +18,7 @@ from avatardrive.cli import (
     _cmd_live,
     _cmd_plot,
     _cmd_puppet,
+    _cmd_recognize,
     _cmd_rig,
     _cmd_stream,
     _cmd_timeline,
@@ -26,7 +27,9 @@ from avatardrive.errors import AvatarDriveError
 
 __all__ = ["main", "run"]
 
-_COMMAND_MODULES = (_cmd_timeline, _cmd_rig, _cmd_stream, _cmd_live, _cmd_plot, _cmd_puppet)
+_COMMAND_MODULES = (
+    _cmd_timeline, _cmd_rig, _cmd_stream, _cmd_live, _cmd_plot, _cmd_puppet, _cmd_recognize,
+)  # fmt: skip
 
 
 def _parser() -> argparse.ArgumentParser:
