@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 from avatardrive.errors import AvatarDriveError
 from avatardrive.facs import CHANNELS, N_CHANNELS
 from avatardrive.retarget import Rig, load_rig
-from avatardrive.synth import Mixer
+from avatardrive.synth import EmotionReader, Mixer
 from avatardrive.transport import (
     Calibrate,
     ClockStats,
@@ -78,7 +78,8 @@ def open_routes(urls: Sequence[str], *, rig: str | None = None) -> list[Route]:
             destination: Destination = parse_destination(url)
             rig_name = destination.rig if (rig is None or _rig_given(url)) else rig
             loaded = load_rig(rig_name)
-            sink = UdpSink(destination, ranges=ValueRange(0.0, loaded.scale))
+            reader = EmotionReader() if destination.emotions else None  # osc://...?emotions=1
+            sink = UdpSink(destination, ranges=ValueRange(0.0, loaded.scale), readout=reader)
             routes.append(Route(destination.url, loaded, sink))
     except BaseException:
         for route in routes:
