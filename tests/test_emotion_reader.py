@@ -132,7 +132,11 @@ def test_a_single_frame_spike_does_not_register_but_three_frames_do() -> None:
     assert short["anger"].max() > 0.8
 
 
-def test_the_live_reader_matches_the_batch_read_frame_for_frame() -> None:
+@pytest.mark.parametrize("chunk", [7, 8192])
+def test_the_live_reader_matches_the_batch_read_frame_for_frame(
+    chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("avatardrive.synth._reader._CHUNK", chunk)  # state crosses chunks
     timeline = Timeline(seed=3)
     timeline.emotion("fear", at=0.5)
     timeline.micro("disgust", at=2.0)
@@ -144,6 +148,7 @@ def test_the_live_reader_matches_the_batch_read_frame_for_frame() -> None:
                      for i, row in enumerate(curves.values)])  # fmt: skip
     np.testing.assert_allclose(live, batch.values, atol=2e-5)
     assert reader.felt == pytest.approx(float(batch.felt[-1]), abs=1e-5)
+    assert {"fear", "happiness"} <= set(batch.top())
 
 
 def test_time_running_backwards_restarts_the_live_smoothing() -> None:

@@ -40,7 +40,6 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from types import MappingProxyType
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -230,43 +229,20 @@ class EmotionModel:
     @property
     def sides(self) -> npt.NDArray[np.intp]:
         """(2U,): the left channels of the units, then the right ones."""
-        return self._derived["sides"]
-
-    @property
-    def inverse_target(self) -> FloatArray:
-        """(P, K): 1 / :attr:`recall_target`."""
-        return self._derived["inverse_target"]
-
-    @property
-    def recall_scale(self) -> FloatArray:
-        """(P, K): recall weights normalized to sum 1 per prototype, times 1 / 0.5 (a core AU
-        saturates at half its relative target)."""
-        return self._derived["recall_scale"]
-
-    @property
-    def precision_matrix(self) -> FloatArray:
-        """(F + 1, 2P): features -> explained activation, then explained plus weighted
-        unexplained activation (the zero feature's row is 0)."""
-        return self._derived["precision_matrix"]
+        return self._scoring.sides
 
     @functools.cached_property
-    def _derived(self) -> dict[str, npt.NDArray[Any]]:
-        weight = self.recall_weight / self.recall_weight.sum(axis=1, keepdims=True)
-        zero_row = np.zeros((1, 2 * len(self.names)), dtype=np.float32)
-        matrix = np.hstack([self.explained, self.explained + self.unexplained])
-        return {
-            "sides": np.concatenate([self.left, self.right]),
-            "inverse_target": (1.0 / self.recall_target).astype(np.float32),
-            "recall_scale": (weight / _PRESENT_AT).astype(np.float32),
-            "precision_matrix": np.ascontiguousarray(
-                np.vstack([matrix, zero_row]), dtype=np.float32
-            ),
-        }
+    def _scoring(self) -> _Scoring:
+        return _Scoring.of(self)
 
     @property
     def n_features(self) -> int:
-        """F: three features per unit (the zero feature not counted)."""
+        """F: three features per unit (the constant feature not counted)."""
         return 3 * len(self.units)
+
+    def n_pairs(self) -> int:
+        """Q: (prototype, emotion) pairs scored, a compound counting once per emotion."""
+        return len(self.prototype_of)
 
     def channels_read(self) -> tuple[str, ...]:
         """The AU channels the scoring reads, in channel order."""
@@ -277,6 +253,43 @@ class EmotionModel:
         """The channels of every AU a prototype or a coding rule names, in channel order."""
         numbers = set(RULE_AUS).union(*self.prototype_units)
         return tuple(c for c in CHANNELS if channel_unit(channel_index(c)) in numbers)
+
+
+@dataclass(frozen=True, eq=False)
+class _Scoring:
+    """The model laid out for scoring: one row per (prototype, emotion) pair, sorted by emotion,
+    with the compound share folded into the recall weights, so that an emotion's evidence is one
+    ``maximum.reduceat`` over the rows. Feature ``F`` (after the 3U real ones) is a constant
+    :data:`_TINY`: every recall row has it as padding (so a row's maximum is never 0) and every
+    precision denominator counts it once (so it is never 0)."""
+
+    sides: npt.NDArray[np.intp]  # (2U,)
+    recall_index: npt.NDArray[np.intp]  # (Q, K + 1)
+    inverse_target: FloatArray  # (Q, K + 1)
+    recall_scale: FloatArray  # (Q, K + 1): weight / sum(weight) * share / _PRESENT_AT
+    precision_matrix: FloatArray  # (F + 1, 2Q): explained | explained + weighted unexplained
+    starts: npt.NDArray[np.intp]  # (7,)
+
+    @classmethod
+    def of(cls, model: EmotionModel) -> _Scoring:
+        rows, n_feat = model.prototype_of, model.n_features
+        pad = np.full((len(rows), 1), n_feat, dtype=np.intp)
+        weight = model.recall_weight[rows] / model.recall_weight[rows].sum(axis=1, keepdims=True)
+        scale = weight * (model.share[:, None] / _PRESENT_AT)
+        numerator = np.vstack([model.explained[:, rows], np.zeros((1, len(rows)))])
+        denominator = np.vstack([(model.explained + model.unexplained)[:, rows],
+                                 np.ones((1, len(rows)))])  # fmt: skip
+        return cls(
+            sides=np.concatenate([model.left, model.right]),
+            recall_index=np.hstack([model.recall_index[rows], pad]),
+            inverse_target=np.hstack([1.0 / model.recall_target[rows],
+                                      np.ones_like(pad, dtype=np.float32)]).astype(np.float32),
+            recall_scale=np.hstack([scale, np.zeros_like(pad, dtype=np.float32)]).astype(
+                np.float32),
+            precision_matrix=np.ascontiguousarray(np.hstack([numerator, denominator]),
+                                                  dtype=np.float32),
+            starts=model.starts,
+        )
 
 
 @dataclass
@@ -465,27 +478,23 @@ def _smoothstep(x: FloatArray) -> FloatArray:
 
 def _score(au: FloatArray, model: EmotionModel) -> tuple[FloatArray, FloatArray]:
     """Read (T, N_CHANNELS) -> (T, 10) read-out and (T,) felt score."""
-    n, count = len(model.units), au.shape[0]
-    sides = au[:, model.sides]  # (T, 2U): left then right
-    feats = np.zeros((count, 3 * n + 1), dtype=np.float32)
+    n, count, layout = len(model.units), au.shape[0], model._scoring
+    sides = au[:, layout.sides]  # (T, 2U): left then right
+    feats = np.full((count, 3 * n + 1), _TINY, dtype=np.float32)
     sym = np.minimum(sides[:, :n], sides[:, n:], out=feats[:, :n])
     np.subtract(sides.reshape(count, 2, n), sym[:, None, :],
                 out=feats[:, n : 3 * n].reshape(count, 2, n))  # fmt: skip
     # recall: core AUs present relative to the prototype's own strongest core AU
-    relative = feats[:, model.recall_index] * model.inverse_target  # (T, P, K)
-    scale = np.maximum(relative.max(axis=2, keepdims=True), np.float32(_TINY))
-    np.divide(relative, scale, out=relative)
+    relative = feats[:, layout.recall_index] * layout.inverse_target  # (T, Q, K + 1)
+    np.divide(relative, relative.max(axis=2, keepdims=True), out=relative)
     np.minimum(relative, np.float32(_PRESENT_AT), out=relative)
-    recall = (relative * model.recall_scale).sum(axis=2)
+    recall = (relative * layout.recall_scale).sum(axis=2)
     # precision: the share of the face's activation the prototype explains
-    both = feats @ model.precision_matrix  # (T, 2P): explained, explained + unexplained
+    both = feats @ layout.precision_matrix  # (T, 2Q): explained, explained + unexplained
     half = both.shape[1] // 2
-    precision = both[:, :half] / np.maximum(both[:, half:], np.float32(_TINY))
-    match = recall * precision  # (T, P)
-    evidence = np.maximum.reduceat(
-        match[:, model.prototype_of] * model.share, model.starts, axis=1
-    )  # (T, 7)
-    weight = evidence * evidence * evidence
+    match = recall * both[:, :half] / both[:, half:]  # (T, Q)
+    weight = np.maximum.reduceat(match, layout.starts, axis=1)  # (T, 7) evidence
+    weight *= weight * weight
     strength = _smoothstep(sides.max(axis=1))
     total = np.maximum(weight.sum(axis=1), np.float32(_FLOOR))
     out = np.empty((count, len(READOUT_NAMES)), dtype=np.float32)
@@ -505,53 +514,44 @@ class _FrameScorer:
     writes into place, the scalars are Python floats)."""
 
     def __init__(self, model: EmotionModel) -> None:
-        n, (n_proto, width) = len(model.units), model.recall_index.shape
-        self.model, self.n = model, n
+        layout = model._scoring
+        n, (n_pairs, width) = len(model.units), layout.recall_index.shape
+        self.model, self.layout, self.n = model, layout, n
         self.sides = np.zeros(2 * n, dtype=np.float32)
-        self.feats = np.zeros(3 * n + 1, dtype=np.float32)
-        self.relative = np.zeros((n_proto, width), dtype=np.float32)
-        self.scale = np.zeros((n_proto, 1), dtype=np.float32)
-        self.recall = np.zeros(n_proto, dtype=np.float32)
-        self.both = np.zeros(2 * n_proto, dtype=np.float32)
-        self.match = np.zeros(n_proto, dtype=np.float32)
-        self.pairs = np.zeros(len(model.prototype_of), dtype=np.float32)
+        self.feats = np.full(3 * n + 1, _TINY, dtype=np.float32)
+        self.relative = np.zeros((n_pairs, width), dtype=np.float32)
+        self.scale = np.zeros((n_pairs, 1), dtype=np.float32)
+        self.recall = np.zeros(n_pairs, dtype=np.float32)
+        self.both = np.zeros(2 * n_pairs, dtype=np.float32)
         self.evidence = np.zeros(len(BASIC_EMOTIONS), dtype=np.float32)
         self.out = np.zeros(len(READOUT_NAMES), dtype=np.float32)
         self.six, self.twelve = model.units.index(6), model.units.index(12)
         self.felt = 0.0
 
     def score(self, au: FloatArray) -> FloatArray:
-        model, n, feats, rel = self.model, self.n, self.feats, self.relative
-        sides = np.take(au, model.sides, out=self.sides)
+        layout, n, feats, rel, recall = self.layout, self.n, self.feats, self.relative, self.recall
+        sides = np.take(au, layout.sides, out=self.sides)
         np.minimum(sides[:n], sides[n:], out=feats[:n])
         np.subtract(sides.reshape(2, n), feats[:n], out=feats[n : 3 * n].reshape(2, n))
-        np.take(feats, model.recall_index, out=rel)
-        np.multiply(rel, model.inverse_target, out=rel)
-        np.maximum.reduce(rel, axis=1, keepdims=True, out=self.scale)
-        np.maximum(self.scale, _TINY, out=self.scale)
-        np.divide(rel, self.scale, out=rel)
+        np.take(feats, layout.recall_index, out=rel)
+        np.multiply(rel, layout.inverse_target, out=rel)
+        np.divide(rel, np.maximum.reduce(rel, axis=1, keepdims=True, out=self.scale), out=rel)
         np.minimum(rel, _PRESENT_AT, out=rel)
-        np.multiply(rel, model.recall_scale, out=rel)
-        np.add.reduce(rel, axis=1, out=self.recall)
-        both, half = np.dot(feats, model.precision_matrix, out=self.both), len(self.recall)
-        np.maximum(both[half:], _TINY, out=both[half:])
-        np.divide(both[:half], both[half:], out=self.match)
-        np.multiply(self.match, self.recall, out=self.match)
-        np.take(self.match, model.prototype_of, out=self.pairs)
-        np.multiply(self.pairs, model.share, out=self.pairs)
-        weight = np.maximum.reduceat(self.pairs, model.starts, out=self.evidence)
+        np.multiply(rel, layout.recall_scale, out=rel)
+        np.add.reduce(rel, axis=1, out=recall)
+        both = np.dot(feats, layout.precision_matrix, out=self.both)
+        np.multiply(recall, both[: len(recall)], out=recall)
+        np.divide(recall, both[len(recall) :], out=recall)
+        weight = np.maximum.reduceat(recall, layout.starts, out=self.evidence)
         np.power(weight, _SHARPEN, out=weight)
         strength = _smoothstep_scalar(float(sides.max()))
         out = self.out
         np.multiply(weight, strength / max(float(weight.sum()), _FLOOR), out=out[1:8])
         out[0] = max(1.0 - float(out[1:8].sum()), 0.0)
-        np.dot(out[:8], model.affect, out=out[8:])
+        np.dot(out[:8], self.model.affect, out=out[8:])
         cheek, smile = float(feats[self.six]), float(feats[self.twelve])
-        self.felt = (
-            float(out[1]) * min(cheek / max(smile * _DUCHENNE_RATIO, _TINY), 1.0)
-            if (smile > 0)
-            else 0.0
-        )
+        marker = min(cheek / max(smile * _DUCHENNE_RATIO, _TINY), 1.0) if smile > 0 else 0.0
+        self.felt = float(out[1]) * marker
         return out
 
 
@@ -632,29 +632,45 @@ class ReadoutSmoothing:
 DEFAULT_SMOOTHING = ReadoutSmoothing()
 
 
-def _median3(frames: FloatArray) -> FloatArray:
-    """Causal median of three along time (the first frames repeat frame 0)."""
-    if len(frames) == 0:
-        return frames
-    before = np.concatenate([frames[:1], frames[:-1]])
-    before2 = np.concatenate([frames[:1], before[:-1]])
-    low, high = np.minimum(frames, before), np.maximum(frames, before)
-    return np.maximum(low, np.minimum(high, before2))
+class _BatchSmoother:
+    """The smoothing of :class:`EmotionReader` over chunks of frames, state carried across
+    chunks: the last two frames (median of three) and the low-pass state."""
+
+    def __init__(self, fps: float, smoothing: ReadoutSmoothing) -> None:
+        self.smoothing = smoothing
+        self.alpha = -math.expm1(-1.0 / (fps * smoothing.tau)) if smoothing.tau > 0 else 1.0
+        self._previous: FloatArray | None = None  # (2, C): the two frames before the chunk
+        self._state: npt.NDArray[np.float64] | None = None  # (C, 1): lfilter's state
+
+    def __call__(self, frames: FloatArray) -> FloatArray:
+        if len(frames) == 0:
+            return frames
+        out = self._median(frames) if self.smoothing.median_frames == 3 else frames
+        return self._low_pass(out) if self.smoothing.tau > 0 else out
+
+    def _median(self, frames: FloatArray) -> FloatArray:
+        previous = np.repeat(frames[:1], 2, axis=0) if self._previous is None else self._previous
+        window = np.concatenate([previous, frames])
+        self._previous = window[-2:].copy()
+        now, before, before2 = window[2:], window[1:-1], window[:-2]
+        low, high = np.minimum(now, before), np.maximum(now, before)
+        return np.maximum(low, np.minimum(high, before2, out=high), out=low)
+
+    def _low_pass(self, frames: FloatArray) -> FloatArray:
+        from scipy.signal import lfilter  # imported on use: `import avatardrive` stays light
+
+        by_channel = np.ascontiguousarray(frames.T, dtype=np.float64)  # lfilter is fast on rows
+        if self._state is None:
+            self._state = (1.0 - self.alpha) * by_channel[:, :1]  # starts at the first frame
+        filtered, self._state = lfilter([self.alpha], [1.0, self.alpha - 1.0], by_channel,
+                                        axis=1, zi=self._state)  # fmt: skip
+        return np.ascontiguousarray(filtered.T, dtype=np.float32)
 
 
 def smooth_frames(frames: FloatArray, fps: float, smoothing: ReadoutSmoothing) -> FloatArray:
     """Apply ``smoothing`` to (T, C) frames sampled at ``fps`` (the batch form of
     :meth:`EmotionReader.update`, equal to it frame for frame)."""
-    out = _median3(frames) if smoothing.median_frames == 3 else frames
-    if smoothing.tau > 0 and len(out):
-        from scipy.signal import lfilter  # imported on use: `import avatardrive` stays light
-
-        alpha = -math.expm1(-1.0 / (fps * smoothing.tau))
-        by_channel = np.ascontiguousarray(out.T, dtype=np.float64)  # lfilter runs fast on rows
-        initial = (1.0 - alpha) * by_channel[:, :1]
-        filtered, _ = lfilter([alpha], [1.0, alpha - 1.0], by_channel, axis=1, zi=initial)
-        out = filtered.T.astype(np.float32)
-    return np.ascontiguousarray(out, dtype=np.float32)
+    return _BatchSmoother(fps, smoothing)(np.asarray(frames, dtype=np.float32))
 
 
 def read_emotion_curves(
@@ -676,22 +692,31 @@ def read_emotion_curves(
     Returns
     -------
     EmotionReading
-        ``values`` shaped (frames, 10).
+        ``values`` shaped (frames, 10). Worked through in chunks of a few thousand frames, so
+        an hour at 60 fps needs a few tens of MB beyond the result.
     """
-    frames, _ = _as_frames(_channel_frames(curves), "curves")
-    if smoothing is not None:
-        frames = smooth_frames(frames, curves.fps, smoothing)
-    return read_emotions(frames, model=model)
+    model = model or emotion_model()
+    smooth = None if smoothing is None else _BatchSmoother(curves.fps, smoothing)
+    count = len(curves.values)
+    values = np.empty((count, len(READOUT_NAMES)), dtype=np.float32)
+    felt = np.empty(count, dtype=np.float32)
+    for begin in range(0, count, _CHUNK):
+        frames, _ = _as_frames(_channel_frames(curves, begin, begin + _CHUNK), "curves")
+        if smooth is not None:
+            frames = smooth(frames)
+        values[begin : begin + _CHUNK], felt[begin : begin + _CHUNK] = _score(frames, model)
+    return EmotionReading(values, felt)
 
 
-def _channel_frames(curves: Curves) -> FloatArray:
+def _channel_frames(curves: Curves, begin: int, end: int) -> FloatArray:
+    rows = curves.values[begin:end]
     if curves.names == CHANNELS:
-        return curves.values
-    frames = np.zeros((len(curves.values), N_CHANNELS), dtype=np.float32)
+        return rows
+    frames = np.zeros((len(rows), N_CHANNELS), dtype=np.float32)
     lookup = {name.casefold(): i for i, name in enumerate(CHANNELS)}
     for column, name in enumerate(curves.names):
         if name.casefold() in lookup:
-            frames[:, lookup[name.casefold()]] = curves.values[:, column]
+            frames[:, lookup[name.casefold()]] = rows[:, column]
     return frames
 
 
@@ -748,6 +773,7 @@ class EmotionReader:
         self._high = np.zeros(N_CHANNELS, dtype=np.float32)
         self._step = np.zeros(N_CHANNELS, dtype=np.float32)
         self._time: float | None = None
+        self._slot = 0
 
     @property
     def felt(self) -> float:
@@ -780,22 +806,20 @@ class EmotionReader:
             raise ParameterError(
                 f"au has shape {au.shape}; expected ({N_CHANNELS},) in the order of facs.CHANNELS"
             )
-        history = self._history
         if self._time is not None and time < self._time:
             self.reset()
-        if self._time is None:
-            np.fmin(np.fmax(au, 0.0, out=history[0]), 1.0, out=history[0])
-            history[1:] = history[0]
-            self._state[:] = history[0]
+        history, slot = self._history, self._slot
+        np.fmin(np.fmax(au, 0.0, out=history[slot]), 1.0, out=history[slot])  # NaN -> 0
+        if self._time is None:  # the first frame fills the window and the low-pass
+            history[:] = history[slot]
+            self._state[:] = history[slot]
             self._time = time
             return self._scorer.score(self._state)
-        history[[2, 1, 0]] = history[[1, 0, 2]]  # rotate: the oldest row takes the new frame
-        np.fmin(np.fmax(au, 0.0, out=history[0]), 1.0, out=history[0])
-        return self._scorer.score(self._smooth(time))
+        self._slot = (slot + 1) % 3  # a ring: the median of three does not care about order
+        return self._scorer.score(self._smooth(history[slot], time))
 
-    def _smooth(self, time: float) -> FloatArray:
+    def _smooth(self, current: FloatArray, time: float) -> FloatArray:
         history, state = self._history, self._state
-        current = history[0]
         if self.smoothing.median_frames == 3:
             low = np.minimum(history[0], history[1], out=self._median)
             high = np.maximum(history[0], history[1], out=self._high)
