@@ -12,7 +12,8 @@ evidence. A match is *recall* times *precision*, in the relative-intensity space
 - **precision** — how much of the face's activation the prototype explains (its core and
   optional AUs); unexplained activation weighs once, three times when it is an AU that Dong et
   al.'s coding rules tie to another emotion (AU12 positive; AU2 surprise; AU4 negative; AU16,
-  AU22, AU23 anger; AU20 fear; AU7, AU24 disgust; AU43 sadness).
+  AU22, AU23 anger; AU20 fear; AU7, AU24 disgust; AU43 sadness), or the antagonist of one of
+  the prototype's own AUs (AU15 against AU12 and back).
 
 Sides: a frame's AU is split into its symmetric part ``min(L, R)`` and the one-sided rest. Both-
 side prototype AUs read the symmetric part and explain the rest (natural asymmetry costs
