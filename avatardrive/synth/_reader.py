@@ -41,6 +41,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -280,17 +281,34 @@ class _Scoring:
         numerator = np.vstack([model.explained[:, rows], np.zeros((1, len(rows)))])
         denominator = np.vstack([(model.explained + model.unexplained)[:, rows],
                                  np.ones((1, len(rows)))])  # fmt: skip
+        index = np.hstack([model.recall_index[rows], pad])
+        inverse = np.hstack([1.0 / model.recall_target[rows], np.ones(pad.shape)])
+        recall_scale = np.hstack([scale, np.zeros(pad.shape)])
+        keep = _distinct_rows(model.emotion_of, index, inverse, recall_scale, numerator.T,
+                              denominator.T)  # fmt: skip
         return cls(
             sides=np.concatenate([model.left, model.right]),
-            recall_index=np.hstack([model.recall_index[rows], pad]),
-            inverse_target=np.hstack([1.0 / model.recall_target[rows],
-                                      np.ones_like(pad, dtype=np.float32)]).astype(np.float32),
-            recall_scale=np.hstack([scale, np.zeros_like(pad, dtype=np.float32)]).astype(
-                np.float32),
-            precision_matrix=np.ascontiguousarray(np.hstack([numerator, denominator]),
-                                                  dtype=np.float32),
-            starts=model.starts,
+            recall_index=index[keep],
+            inverse_target=inverse[keep].astype(np.float32),
+            recall_scale=recall_scale[keep].astype(np.float32),
+            precision_matrix=np.ascontiguousarray(
+                np.hstack([numerator[:, keep], denominator[:, keep]]), dtype=np.float32),
+            starts=np.searchsorted(model.emotion_of[keep], np.arange(1, len(EMOTIONS))),
         )
+
+
+def _distinct_rows(emotion_of: npt.NDArray[np.intp], *tables: npt.NDArray[Any]) -> list[int]:
+    """Rows to keep: the first of rows that score alike for the same emotion (the same prototype
+    in several sets), which can only tie within their emotion's maximum."""
+    seen: set[tuple[int, bytes]] = set()
+    keep = []
+    for row, emotion in enumerate(emotion_of.tolist()):
+        key = (emotion, b"".join(np.ascontiguousarray(t[row], dtype=np.float64).tobytes()
+                                 for t in tables))  # fmt: skip
+        if key not in seen:
+            seen.add(key)
+            keep.append(row)
+    return keep
 
 
 @dataclass
