@@ -266,9 +266,9 @@ class _Scoring:
     precision denominator counts it once (so it is never 0)."""
 
     sides: npt.NDArray[np.intp]  # (2U,)
-    recall_index: npt.NDArray[np.intp]  # (Q, K + 1)
-    inverse_target: FloatArray  # (Q, K + 1)
-    recall_scale: FloatArray  # (Q, K + 1): weight / sum(weight) * share / _PRESENT_AT
+    recall_index: npt.NDArray[np.intp]  # (K + 1, Q): transposed, reductions run along rows
+    inverse_target: FloatArray  # (K + 1, Q)
+    recall_scale: FloatArray  # (K + 1, Q): weight / sum(weight) * share / _PRESENT_AT
     precision_matrix: FloatArray  # (F + 1, 2Q): explained | explained + weighted unexplained
     starts: npt.NDArray[np.intp]  # (7,)
 
@@ -288,9 +288,9 @@ class _Scoring:
                               denominator.T)  # fmt: skip
         return cls(
             sides=np.concatenate([model.left, model.right]),
-            recall_index=index[keep],
-            inverse_target=inverse[keep].astype(np.float32),
-            recall_scale=recall_scale[keep].astype(np.float32),
+            recall_index=np.ascontiguousarray(index[keep].T),
+            inverse_target=np.ascontiguousarray(inverse[keep].T, dtype=np.float32),
+            recall_scale=np.ascontiguousarray(recall_scale[keep].T, dtype=np.float32),
             precision_matrix=np.ascontiguousarray(
                 np.hstack([numerator[:, keep], denominator[:, keep]]), dtype=np.float32),
             starts=np.searchsorted(model.emotion_of[keep], np.arange(1, len(EMOTIONS))),
@@ -504,10 +504,10 @@ def _score(au: FloatArray, model: EmotionModel) -> tuple[FloatArray, FloatArray]
     np.subtract(sides.reshape(count, 2, n), sym[:, None, :],
                 out=feats[:, n : 3 * n].reshape(count, 2, n))  # fmt: skip
     # recall: core AUs present relative to the prototype's own strongest core AU
-    relative = feats[:, layout.recall_index] * layout.inverse_target  # (T, Q, K + 1)
-    np.divide(relative, relative.max(axis=2, keepdims=True), out=relative)
+    relative = feats[:, layout.recall_index] * layout.inverse_target  # (T, K + 1, Q)
+    np.divide(relative, relative.max(axis=1, keepdims=True), out=relative)
     np.minimum(relative, np.float32(_PRESENT_AT), out=relative)
-    recall = (relative * layout.recall_scale).sum(axis=2)
+    recall = (relative * layout.recall_scale).sum(axis=1)
     # precision: the share of the face's activation the prototype explains
     both = feats @ layout.precision_matrix  # (T, 2Q): explained, explained + unexplained
     half = both.shape[1] // 2
@@ -534,12 +534,12 @@ class _FrameScorer:
 
     def __init__(self, model: EmotionModel) -> None:
         layout = model._scoring
-        n, (n_pairs, width) = len(model.units), layout.recall_index.shape
+        n, (width, n_pairs) = len(model.units), layout.recall_index.shape
         self.model, self.layout, self.n = model, layout, n
         self.sides = np.zeros(2 * n, dtype=np.float32)
         self.feats = np.full(3 * n + 1, _TINY, dtype=np.float32)
-        self.relative = np.zeros((n_pairs, width), dtype=np.float32)
-        self.scale = np.zeros((n_pairs, 1), dtype=np.float32)
+        self.relative = np.zeros((width, n_pairs), dtype=np.float32)
+        self.scale = np.zeros((1, n_pairs), dtype=np.float32)
         self.recall = np.zeros(n_pairs, dtype=np.float32)
         self.both = np.zeros(2 * n_pairs, dtype=np.float32)
         self.evidence = np.zeros(len(BASIC_EMOTIONS), dtype=np.float32)
@@ -554,10 +554,10 @@ class _FrameScorer:
         np.subtract(sides.reshape(2, n), feats[:n], out=feats[n : 3 * n].reshape(2, n))
         np.take(feats, layout.recall_index, out=rel)
         np.multiply(rel, layout.inverse_target, out=rel)
-        np.divide(rel, np.maximum.reduce(rel, axis=1, keepdims=True, out=self.scale), out=rel)
+        np.divide(rel, np.maximum.reduce(rel, axis=0, keepdims=True, out=self.scale), out=rel)
         np.minimum(rel, _PRESENT_AT, out=rel)
         np.multiply(rel, layout.recall_scale, out=rel)
-        np.add.reduce(rel, axis=1, out=recall)
+        np.add.reduce(rel, axis=0, out=recall)
         both = np.dot(feats, layout.precision_matrix, out=self.both)
         np.multiply(recall, both[: len(recall)], out=recall)
         np.divide(recall, both[len(recall) :], out=recall)
