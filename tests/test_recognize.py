@@ -118,6 +118,21 @@ def test_a_video_reads_neutral_then_happy(face: FaceKit, tmp_path: Path) -> None
     assert top_at(table, peak / FPS) == "happiness"
 
 
+def test_a_folder_of_images_reads_through_the_tracker(face: FaceKit, tmp_path: Path) -> None:
+    folder, output = tmp_path / "frames", tmp_path / "emotions.json"
+    folder.mkdir()
+    smile = face.lift_corners(0.08)
+    for i in range(60):  # 1.5 s of rest face (the calibration), then 0.5 s of smile at 30 fps
+        image = face.image if i < 45 else smile
+        cv2.imwrite(str(folder / f"f{i:03d}.png"), cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+    code, _, err = run_cli("recognize", str(folder), "-o", str(output), "--fps", "30")
+    assert code == 0, err
+    table = read_curves(output)
+    assert len(table.values) == 60 and table.fps == 30
+    assert top_at(table, 1.0) == "neutral"
+    assert top_at(table, 59 / 30) == "happiness"
+
+
 def test_a_video_with_no_face_reads_neutral_with_one_warning(tmp_path: Path) -> None:
     video, output = tmp_path / "wall.avi", tmp_path / "emotions.csv"
     writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 30.0, (128, 128))

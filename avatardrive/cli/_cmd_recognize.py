@@ -108,7 +108,6 @@ def _read_footage(
 ) -> tuple[EmotionReading, float, float]:
     source = _open_footage(args)  # a bad path fails here, before MediaPipe loads
     try:
-        args.livelink = None  # what open_backend and make_tracker look at
         backend = open_backend(args)
         try:
             tracker = make_tracker(args, backend, out)
@@ -187,4 +186,4 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
                            metavar="SECONDS",
                            help="video/images: span of the neutral capture at the start (1 s)")
     add_calibration_options(recognize)
-    recognize.set_defaults(func=_cmd_recognize)
+    recognize.set_defaults(func=_cmd_recognize, livelink=None)  # open_backend reads it
