@@ -564,9 +564,10 @@ class _FrameScorer:
         weight = np.maximum.reduceat(recall, layout.starts, out=self.evidence)
         np.power(weight, _SHARPEN, out=weight)
         strength = _smoothstep_scalar(float(sides.max()))
-        out = self.out
-        np.multiply(weight, strength / max(float(weight.sum()), _FLOOR), out=out[1:8])
-        out[0] = max(1.0 - float(out[1:8].sum()), 0.0)
+        out, total = self.out, float(weight.sum())
+        factor = strength / max(total, _FLOOR)
+        np.multiply(weight, factor, out=out[1:8])
+        out[0] = max(1.0 - factor * total, 0.0)
         np.dot(out[:8], self.model.affect, out=out[8:])
         cheek, smile = float(feats[self.six]), float(feats[self.twelve])
         marker = min(cheek / max(smile * _DUCHENNE_RATIO, _TINY), 1.0) if smile > 0 else 0.0
