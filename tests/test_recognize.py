@@ -45,6 +45,26 @@ def test_a_timeline_reads_as_its_emotions_in_time(tmp_path: Path) -> None:
     assert table.values[int(2.2 * 50), READOUT_NAMES.index("valence")] < -0.5
 
 
+def test_felt_and_no_smoothing_options(tmp_path: Path) -> None:
+    timeline, output = tmp_path / "smile.toml", tmp_path / "emotions.csv"
+    timeline.write_text('version = 1\nseed = 1\n[blink]\nrate = 0\n[[events]]\nemotion = '
+                        '"happiness"\nstart = 0.5\nstyle = "posed"\napex = 1.0\n',
+                        encoding="utf-8")  # fmt: skip
+    code, _, err = run_cli("recognize", str(timeline), "-o", str(output), "--felt")
+    assert code == 0, err
+    table = read_curves(output)
+    assert table.names == (*READOUT_NAMES, "felt")
+    felt = table.values[:, -1]
+    assert felt[: int(0.5 * 60)].max() == 0.0 and felt.max() > 0.9  # canonical 6+12: felt
+    raw_output = tmp_path / "raw.csv"
+    code, _, err = run_cli("recognize", str(timeline), "-o", str(raw_output), "--no-smoothing")
+    assert code == 0, err
+    raw = read_curves(raw_output)
+    happiness = READOUT_NAMES.index("happiness")
+    onset = int(np.argmax(raw.values[:, happiness] > 0.5))
+    assert table.values[onset, happiness] < raw.values[onset, happiness]  # smoothing lags
+
+
 def test_a_curve_file_without_some_rule_channels_warns_once(tmp_path: Path) -> None:
     keep = [c for c in CHANNELS if not c.startswith(("AU23_", "AU16_", "AU22_"))]
     values = np.zeros((120, len(keep)), dtype=np.float32)

@@ -25,6 +25,7 @@ from avatardrive.facs import CHANNELS, channels_of, parse_au_key
 from avatardrive.pipeline import LoadedInput, load_input
 from avatardrive.retarget import load_rig
 from avatardrive.synth import (
+    DEFAULT_SMOOTHING,
     EMOTIONS,
     READOUT_NAMES,
     EmotionReader,
@@ -90,7 +91,8 @@ def _read_file(args: argparse.Namespace, err: TextIO) -> tuple[EmotionReading, f
     loaded = load_input(args.input, fps=args.fps)
     _warn_missing(loaded, err)
     curves = loaded.curves
-    return read_emotion_curves(curves), curves.fps, curves.start
+    smoothing = None if args.no_smoothing else DEFAULT_SMOOTHING
+    return read_emotion_curves(curves, smoothing=smoothing), curves.fps, curves.start
 
 
 def _open_footage(args: argparse.Namespace) -> FrameSource:
@@ -111,7 +113,7 @@ def _read_footage(
         backend = open_backend(args)
         try:
             tracker = make_tracker(args, backend, out)
-            reader = EmotionReader()
+            reader = EmotionReader(smoothing=None if args.no_smoothing else DEFAULT_SMOOTHING)
             rows: list[npt.NDArray[np.float32]] = []
             felt: list[float] = []
             faces = 0
@@ -150,7 +152,11 @@ def _cmd_recognize(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         reading, fps, start = _read_footage(args, out, err)
     else:
         reading, fps, start = _read_file(args, err)
-    table = Curves(reading.values, fps=fps, start=start, names=READOUT_NAMES)
+    if args.felt:
+        columns = np.column_stack([reading.values, reading.felt]).astype(np.float32)
+        table = Curves(columns, fps=fps, start=start, names=(*READOUT_NAMES, "felt"))
+    else:
+        table = Curves(reading.values, fps=fps, start=start, names=READOUT_NAMES)
     write_curves(table, args.output)
     out.write(f"wrote {args.output}: {len(reading.values)} frames at {fps:g} fps; most probable "
               f"— {_summary(reading, fps)}\n")  # fmt: skip
@@ -177,6 +183,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     recognize.add_argument("--fps", type=_args.fps,
                            help="frame rate of the read-out for files (default: the input's "
                            "own); of a folder of images (default 30)")  # fmt: skip
+    recognize.add_argument("--felt", action="store_true",
+                           help="add a 'felt' column: the felt-smile (Duchenne) score")  # fmt: skip
+    recognize.add_argument("--no-smoothing", action="store_true",
+                           help="read every frame on its own (default: median of three frames, "
+                           "then an 80 ms low-pass, as live)")  # fmt: skip
     recognize.add_argument("--mirrored", action="store_true",
                            help="video/images: the images are mirror images")  # fmt: skip
     recognize.add_argument("--model", metavar="FILE",

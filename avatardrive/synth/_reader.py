@@ -55,6 +55,7 @@ __all__ = [
     "AFFECT",
     "ANTAGONISTS",
     "BASIC_EMOTIONS",
+    "DEFAULT_SMOOTHING",
     "EMOTIONS",
     "READOUT_NAMES",
     "READOUT_RANGES",
