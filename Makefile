@@ -53,6 +53,7 @@ bench: $(STAMP)
 	GLOG_minloglevel=2 $(BIN)/python benchmarks/bench_tracking.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/bench_puppet.py
 	$(BIN)/python benchmarks/bench_pipeline.py
+	$(BIN)/python benchmarks/bench_recognize.py
 
 clean:
 	rm -rf $(VENV) $(OUT) build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache .hypothesis

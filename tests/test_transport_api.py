@@ -18,6 +18,7 @@ INTENDED = {
     "Destination", "parse_destination", "SCHEMES", "DEFAULT_PORTS", "DEFAULT_RIGS",
     # encoders
     "Encoder", "BundleEncoder", "VRChatEncoder", "make_encoder", "osc_encoder", "vmc_encoder",
+    "Readout",
     # OSC packets
     "OscMessage", "OscBundle", "parse_packet", "iter_messages",
     # control

@@ -22,6 +22,7 @@ from avatardrive.cli import (
     _cmd_live,
     _cmd_plot,
     _cmd_puppet,
+    _cmd_recognize,
     _cmd_rig,
     _cmd_stream,
     _cmd_timeline,
@@ -31,8 +32,10 @@ from avatardrive.errors import AvatarDriveError
 
 __all__ = ["main", "run"]
 
-_COMMAND_MODULES = (_cmd_timeline, _cmd_rig, _cmd_stream, _cmd_live, _cmd_plot, _cmd_puppet,
-                    _cmd_vrchat)
+_COMMAND_MODULES = (
+    _cmd_timeline, _cmd_rig, _cmd_stream, _cmd_live, _cmd_plot, _cmd_puppet, _cmd_vrchat,
+    _cmd_recognize,
+)  # fmt: skip
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -1,4 +1,5 @@
-"""Synthesis: envelopes, emotion prototypes, blinks, asymmetry and timeline rendering.
+"""Synthesis: envelopes, emotion prototypes, blinks, asymmetry and timeline rendering, and the
+emotion read-out that reads AU frames back as emotions (:class:`EmotionReader`).
 
 All of it is pure: functions over arrays, seeded by the timeline, with no clocks or I/O.
 """
@@ -15,6 +16,28 @@ from avatardrive.synth._library import (
     parse_library,
 )
 from avatardrive.synth._mixer import Layer, Mixer
+from avatardrive.synth._reader import (
+    AFFECT,
+    ANTAGONISTS,
+    BASIC_EMOTIONS,
+    DEFAULT_SMOOTHING,
+    EMOTIONS,
+    READ_SETS,
+    READOUT_NAMES,
+    READOUT_RANGES,
+    RULE_AUS,
+    EmotionModel,
+    EmotionReader,
+    EmotionReading,
+    ReadoutSmoothing,
+    compile_model,
+    emotion_model,
+    missing_channels,
+    prototype_emotions,
+    read_emotion_curves,
+    read_emotions,
+    smooth_frames,
+)
 from avatardrive.synth._render import (
     MAX_RENDER_BYTES,
     event_values,
@@ -26,13 +49,25 @@ from avatardrive.synth._resolve import ResolvedEvent, resolve_event, resolve_tim
 from avatardrive.synth._styles import MICRO, STYLE_DEFAULTS, StyleDefaults
 
 __all__ = [
+    "AFFECT",
+    "ANTAGONISTS",
+    "BASIC_EMOTIONS",
+    "DEFAULT_SMOOTHING",
+    "EMOTIONS",
     "GAZE_MODES",
     "IDLE_BLOCK_SECONDS",
     "MAX_RENDER_BYTES",
     "MICRO",
+    "READOUT_NAMES",
+    "READOUT_RANGES",
+    "READ_SETS",
+    "RULE_AUS",
     "STYLE_DEFAULTS",
     "BlinkSchedule",
     "EmotionLibrary",
+    "EmotionModel",
+    "EmotionReader",
+    "EmotionReading",
     "GazeMode",
     "IdleGaze",
     "IdleLife",
@@ -40,20 +75,28 @@ __all__ = [
     "Mixer",
     "Prototype",
     "PrototypeSet",
+    "ReadoutSmoothing",
     "ResolvedEvent",
     "StyleDefaults",
     "apex_sag",
     "blink_schedule",
+    "compile_model",
     "emotion_library",
+    "emotion_model",
     "envelope",
     "event_values",
     "idle_block",
     "min_jerk",
+    "missing_channels",
     "parse_library",
+    "prototype_emotions",
+    "read_emotion_curves",
+    "read_emotions",
     "render",
     "render_resolved",
     "resolve_event",
     "resolve_timeline",
     "side_gains",
+    "smooth_frames",
     "timeline_duration",
 ]

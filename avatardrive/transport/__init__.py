@@ -16,7 +16,8 @@ Layers inside, bottom up (sockets only in the top row)::
   :class:`UdpSink`, :class:`MemorySink`, :class:`LiveLinkCsvSink`, :class:`NpzRecorder`
 - destinations: :func:`parse_destination`, :class:`Destination`
 - encoders: :func:`make_encoder`, :func:`osc_encoder`, :func:`vmc_encoder`,
-  :class:`VRChatEncoder`
+  :class:`VRChatEncoder`; :class:`Readout`, the seam for values computed from each frame's AU
+  channels (the emotion read-out of ``osc://...?emotions=1``)
 - control: :class:`ControlListener` and the commands it queues
 - monitor: :class:`StreamMonitor`, :class:`MonitorState`, :class:`MonitorSnapshot`
 - VRChat: :class:`VRChatSink`, :class:`AvatarWatcher`, :func:`load_avatar_config`,
@@ -44,6 +45,7 @@ from avatardrive.transport._destination import (
 from avatardrive.transport._encoders import (
     BundleEncoder,
     Encoder,
+    Readout,
     VRChatEncoder,
     make_encoder,
     osc_encoder,
@@ -121,6 +123,7 @@ __all__ = [
     "OscBundle",
     "OscMessage",
     "ParameterFactory",
+    "Readout",
     "Recording",
     "Sink",
     "SinkStats",

@@ -5,6 +5,7 @@ Layout::
     +------------------------------+-------------------------------------------------+
     | fps · latency · frame        | AU curves, last 10 s: the 10 most active AUs,   |
     | FROZEN · calibrating (red)   | left side solid, right side dashed     | legend |
+    | reads as: emotion read-out   |                                                 |
     | camera image + face mesh     +-------------------------------------------------+
     |                              | rig weights: the 20 largest bars, names on the  |
     +------------------------------+ left (left-side shapes blue, right-side darker)  |
@@ -33,12 +34,14 @@ from typing import Any
 import numpy as np
 
 from avatardrive.pipeline import FramePump, PuppetController, PuppetState
+from avatardrive.synth import EmotionReader
 from avatardrive.views._plot_qt import Qt, application
 from avatardrive.views._puppet_model import (
     flags_text,
     key_name,
     keys_html,
     layers_html,
+    readout_html,
     status_text,
     top_bars,
 )
@@ -148,6 +151,8 @@ class PuppetWindow:
         self._recent_costs: deque[float] = deque(maxlen=_COSTS)
         self._texts: dict[str, str] = {}
         self._bar_order: list[int] = []
+        self.reader = EmotionReader()  # read every frame sent, so its smoothing sees them all
+        self.readout = np.zeros(len(self.reader.names), dtype=np.float32)
         self._build(qt, size, title, curves=curves, bars=bars)
         self.timer: Any = qt.core.QTimer(self.window)
         self.timer.setSingleShot(True)
@@ -200,12 +205,14 @@ class PuppetWindow:
         column.setSpacing(6)
         self.status = self._label(qt, "status", style=_STATUS_STYLE, lines=1)
         self.flags = self._label(qt, "flags", style=_FLAGS_STYLE, lines=1)
+        self.reads = self._label(qt, "reads", lines=2)
         self.layers = self._label(qt, "layers", lines=_LAYER_LINES)
         self.keys = self._label(qt, "keys", lines=1)
         self.keys.setText(f"<b>Hotkeys</b>{keys_html()}")
         self.keys.setFixedHeight(self.keys.sizeHint().height())  # its text never changes
         column.addWidget(self.status)
         column.addWidget(self.flags)
+        column.addWidget(self.reads)
         column.addWidget(self.camera.widget, 1)
         column.addWidget(self.layers)
         column.addWidget(self.keys)
@@ -262,6 +269,7 @@ class PuppetWindow:
         if captured is not None:
             state = self.controller.step(captured.frame, captured=captured.captured)
             self.curves.history.push(state.time, state.au)
+            self.readout[:] = self.reader.update(state.au, state.time)
             self.state = state
             self.stats.frames += 1
             self.stats.step_seconds += self._clock() - began
@@ -333,6 +341,7 @@ class PuppetWindow:
                        state.weights[self._bar_order])  # fmt: skip
         self._set_text(self.status, status_text(state))
         self._set_text(self.flags, flags_text(state))
+        self._set_text(self.reads, readout_html(self.readout, felt=self.reader.felt))
         self._set_text(self.layers, layers_html(state.layers, pending=state.pending,
                                                 last_action=state.last_action))  # fmt: skip
 
