@@ -31,7 +31,7 @@ SMILE = QUIET + (
 
 
 def cli(*args: str) -> list[str]:
-    return [sys.executable, "-m", "avatardrive", *args]
+    return [sys.executable, "-X", "faulthandler", "-m", "avatardrive", *args]
 
 
 def write(tmp_path: Path, text: str, name: str = "scene.toml") -> str:
@@ -128,7 +128,12 @@ def test_ctrl_c_sends_a_neutral_frame_and_exits_0(tmp_path: Path) -> None:
             assert wait_for(lambda: any(v > 0.5 for v in values_of(received, smile)), timeout=30)
         finally:
             process.send_signal(signal.SIGINT)
-            out, err = process.communicate(timeout=30)
+            try:
+                out, err = process.communicate(timeout=30)
+            except subprocess.TimeoutExpired:  # show where it hangs (faulthandler on SIGABRT)
+                process.send_signal(signal.SIGABRT)
+                out, err = process.communicate(timeout=10)
+                pytest.fail(f"play did not end after SIGINT: {err[-4000:]}")
         assert process.returncode == 0, err
         assert "stopped; sent a neutral frame" in out
         assert wait_for(lambda: values_of(received, smile)[-1] == 0.0, timeout=5)
