@@ -16,9 +16,9 @@ from avatardrive.curves import Curves
 from avatardrive.errors import TimelineError
 from avatardrive.facs import CHANNELS, N_CHANNELS, channels_of
 from avatardrive.synth._blinks import BlinkSchedule, blink_schedule
-from avatardrive.synth._envelope import apex_sag, envelope
+from avatardrive.synth._envelope import envelope
 from avatardrive.synth._library import EmotionLibrary
-from avatardrive.synth._resolve import ResolvedEvent, resolve_timeline
+from avatardrive.synth._resolve import ResolvedEvent, event_curves, resolve_timeline
 from avatardrive.timeline import Timeline
 
 __all__ = ["MAX_RENDER_BYTES", "event_values", "render", "render_resolved", "timeline_duration"]
@@ -34,16 +34,20 @@ def timeline_duration(timeline: Timeline, resolved: Sequence[ResolvedEvent]) -> 
     """The timeline's duration, or the end of its last event + 1 s."""
     if timeline.duration is not None:
         return timeline.duration
-    return max((event.end for event in resolved), default=0.0) + _TAIL
+    ends = (event.end if math.isfinite(event.end) else event.settled for event in resolved)
+    mood = (key.at for key in timeline.mood)
+    return max(max(ends, default=0.0) + _TAIL, max(mood, default=0.0))
 
 
 def _span(start: float, end: float, fps: float, n_frames: int) -> tuple[int, int]:
     first = max(0, math.ceil(start * fps - 1e-9))
+    if not math.isfinite(end):  # a hold: to the end of the timeline
+        return first, n_frames
     return first, min(n_frames, math.floor(end * fps) + 2)
 
 
 def event_values(
-    event: ResolvedEvent, *, fps: float, n_frames: int
+    event: ResolvedEvent, *, fps: float, n_frames: int, weights: bool = True
 ) -> tuple[int, NDArray[np.float64], NDArray[np.float64]]:
     """One event's curves over its own frames.
 
@@ -54,27 +58,21 @@ def event_values(
     values : ndarray, shape (frames, k)
         Values of the event's channels (``event.channels``).
     weights : ndarray, shape (frames, k)
-        The unit envelopes (0-1), used as layer weights by the ``priority`` policy.
+        The unit envelopes (0-1), used as layer weights by the ``priority`` policy (the values
+        again when not asked for).
     """
     first, stop = _span(event.start, event.end, fps, n_frames)
+    if event.cut is not None:  # frames from the handover on belong to the event taking over
+        stop = min(stop, max(first, math.ceil(event.cut * fps - 1e-9)))
     t = np.arange(first, stop, dtype=np.float64) / fps - event.start
-    since = t[None, :] - event.delays[:, None]
-    onsets = event.onsets[:, None]
-    unit = envelope(since, onset=onsets, apex=event.apex, offset=event.offset)
-    if event.apex_depth > 0.0:
-        unit *= apex_sag(
-            since,
-            onset=onsets,
-            apex=np.full_like(onsets, event.apex),
-            depth=event.apex_depth,
-            frequencies=event.frequencies,
-            phases=event.phases,
-        )
-    return first, (unit * event.amplitudes[:, None]).T, unit.T
+    values, unit = event_curves(event, t, weights=weights)
+    return first, values.T, (values if unit is None else unit).T
 
 
 def _apply(out: NDArray[np.float32], event: ResolvedEvent, *, fps: float, policy: str) -> None:
-    first, values, weights = event_values(event, fps=fps, n_frames=out.shape[0])
+    first, values, weights = event_values(
+        event, fps=fps, n_frames=out.shape[0], weights=policy == "priority"
+    )
     if values.shape[0] == 0:
         return
     rows = slice(first, first + values.shape[0])
