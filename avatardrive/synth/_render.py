@@ -18,6 +18,7 @@ from avatardrive.facs import CHANNELS, N_CHANNELS, channels_of
 from avatardrive.synth._blinks import BlinkSchedule, blink_schedule
 from avatardrive.synth._envelope import envelope
 from avatardrive.synth._library import EmotionLibrary
+from avatardrive.synth._mood import mood_curves
 from avatardrive.synth._resolve import ResolvedEvent, event_curves, resolve_timeline
 from avatardrive.timeline import Timeline
 
@@ -117,8 +118,9 @@ def render_resolved(
     policy: str = "max",
     blinks: BlinkSchedule | None = None,
     progress: Progress | None = None,
+    base: NDArray[np.float32] | None = None,
 ) -> NDArray[np.float32]:
-    """Combine resolved events (and blinks) into an AU array.
+    """Combine resolved events (and blinks) into an AU array, over a base (the mood).
 
     Parameters
     ----------
@@ -132,13 +134,16 @@ def render_resolved(
         Blinks, always combined by maximum.
     progress
         Called with the fraction done, now and then.
+    base : ndarray of float32, shape (n_frames, N_CHANNELS), optional
+        What the events layer on (the mood track's expression), combined by the same policy;
+        written into and returned. Zeros (a neutral face) when not given.
 
     Returns
     -------
     ndarray of float32, shape (n_frames, N_CHANNELS)
         Values in [0, 1].
     """
-    out = np.zeros((n_frames, N_CHANNELS), dtype=np.float32)
+    out = np.zeros((n_frames, N_CHANNELS), dtype=np.float32) if base is None else base
     order = list(resolved)
     if policy == "priority":
         order.sort(key=lambda e: (e.priority, e.index))
@@ -209,6 +214,7 @@ def render(
     duration = timeline_duration(timeline, resolved)
     n_frames = _frame_count(timeline, duration, rate, max_bytes)
     blinks = blink_schedule(n_frames / rate, rate=timeline.blink_rate, seed=timeline.seed)
+    base = mood_curves(timeline.mood, n_frames=n_frames, fps=rate, library=library)
     values = render_resolved(
         resolved,
         n_frames=n_frames,
@@ -216,5 +222,6 @@ def render(
         policy=timeline.blend,
         blinks=blinks,
         progress=progress,
+        base=base,
     )
     return Curves(values, fps=rate, start=0.0, names=CHANNELS)

@@ -143,12 +143,17 @@ def _as_moves(event: ResolvedEvent) -> Moves:
     """A plain event's envelope as moves (onset, steady apex, offset)."""
     if event.moves is not None:
         return event.moves
-    k = event.channels.size
     return key_moves(
-        ((0.0, 1.0),), amplitudes=event.amplitudes, onsets=event.onsets,
-        onset=float(np.max(event.onsets, initial=0.0)), apex=event.apex, offset=event.offset,
-        hold=False, onset_base=1.0, onset_per_amplitude=0.0,
-    ) if k else Moves(np.zeros(0), np.zeros(0), np.zeros((0, 0)), np.zeros((0, 0)), True)  # fmt: skip
+        ((0.0, 1.0),),
+        amplitudes=event.amplitudes,
+        onsets=event.onsets,
+        onset=float(np.max(event.onsets, initial=0.0)),
+        apex=event.apex,
+        offset=event.offset,
+        hold=False,
+        onset_base=1.0,
+        onset_per_amplitude=0.0,
+    )
 
 
 def hand_over(
@@ -187,8 +192,13 @@ def hand_over(
             onsets=np.full(len(own), earlier.offset),
             frequencies=earlier.frequencies[own],
             phases=earlier.phases[own],
-            moves=Moves(levels, np.zeros(1), np.full((1, len(own)), earlier.offset),
-                        np.zeros((1, len(own))), True),  # fmt: skip
+            moves=Moves(
+                initial=levels,
+                begins=np.zeros(1),
+                durations=np.full((1, len(own)), earlier.offset),
+                targets=np.zeros((1, len(own))),
+                released=True,
+            ),
             cut=None,
             keys=(),
             part_of=earlier.index,
@@ -423,10 +433,13 @@ def resolve_timeline(
     """
     lib = library or emotion_library()
     if timeline.prototypes not in lib.sets:
+        try:
+            lib.set_name(timeline.prototypes)
+            problem = f"{timeline.prototypes!r}; expected a lowercase set name"
+        except ParameterError as err:
+            problem = err.message
         raise TimelineError(
-            f"unknown prototype set {timeline.prototypes!r}; expected one of {', '.join(lib.sets)}",
-            source=timeline.source,
-            where=timeline.where(None, "prototypes"),
+            problem, source=timeline.source, where=timeline.where(None, "prototypes")
         )
     resolved: list[ResolvedEvent] = []
     for i, event in enumerate(timeline.events):

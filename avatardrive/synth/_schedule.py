@@ -148,8 +148,10 @@ def key_moves(
             wanted = onsets
         else:
             change = abs(level - previous_level)
-            wanted = np.full(k, _move_duration(change, onset=onset, onset_level=top,
-                                               base=onset_base, per=onset_per_amplitude))  # fmt: skip
+            duration = _move_duration(
+                change, onset=onset, onset_level=top, base=onset_base, per=onset_per_amplitude
+            )
+            wanted = np.full(k, duration)
         begins.append(at)
         durations.append(np.clip(wanted, MIN_PHASE_SECONDS, max(gap, MIN_PHASE_SECONDS)))
         targets.append(amplitudes * fractions[i])
@@ -162,7 +164,7 @@ def key_moves(
     return Moves(
         initial=np.zeros(k),
         begins=np.asarray(begins, dtype=np.float64),
-        durations=np.asarray(durations, dtype=np.float64).reshape(-1, k),
-        targets=np.asarray(targets, dtype=np.float64).reshape(-1, k),
+        durations=np.array(durations, dtype=np.float64, ndmin=2),
+        targets=np.array(targets, dtype=np.float64, ndmin=2),
         released=not hold,
     )

@@ -18,12 +18,12 @@ from avatardrive.facs import intensity_value, parse_au_key
 
 __all__ = [
     "BLEND_POLICIES",
+    "BLINK_TIMING",
     "MAX_EVENT_SECONDS",
     "MICRO_MAX_ONSET",
     "MICRO_MAX_TOTAL",
     "MIN_PHASE_SECONDS",
     "STYLES",
-    "BLINK_TIMING",
     "Event",
     "MoodKey",
     "Policy",
@@ -47,8 +47,9 @@ MAX_EVENT_SECONDS = 3600.0
 MICRO_MAX_TOTAL = 0.5
 MICRO_MAX_ONSET = 0.26
 
-#: An explicit blink's onset (closing), apex (held closed) and offset (opening), seconds: inside the
-#: ranges of spontaneous blinks (FACS_DATA.md section 1: closing 60-100 ms, opening 1.5-2.5x as long).
+#: An explicit blink's onset (closing), apex (held closed) and offset (opening), seconds: inside
+#: the ranges of spontaneous blinks (FACS_DATA.md section 1: closing 60-100 ms, opening 1.5-2.5x
+#: as long).
 BLINK_TIMING = (0.08, 0.02, 0.16)
 
 _EMPTY: Mapping[str, float] = MappingProxyType({})
@@ -259,11 +260,12 @@ class Event:
     def __post_init__(self) -> None:
         set_ = object.__setattr__
         keys_name = "keys"
-        if isinstance(self.intensity, (list, tuple)):
+        given: object = self.intensity  # a list of keys is accepted here too
+        if isinstance(given, (list, tuple)):
             if self.keys is not None:
                 raise _fail("intensity", "both a keyframe list and 'keys'; expected one of them")
             keys_name = "intensity"
-            set_(self, "keys", self.intensity)
+            set_(self, "keys", given)
             set_(self, "intensity", None)
         if (self.emotion is None) == (self.aus is None):
             raise _fail(
