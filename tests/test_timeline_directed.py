@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 
@@ -32,7 +33,8 @@ def write(tmp_path: Path, text: str) -> str:
 
 BAD = [
     (  # keys out of time order
-        '[[events]]\nemotion = "sadness"\nstart = 5\nintensity = [[0.0, 0.4], [3.5, 0.8], [2.0, 0.6]]\n',
+        '[[events]]\nemotion = "sadness"\nstart = 5\n'
+        "intensity = [[0.0, 0.4], [3.5, 0.8], [2.0, 0.6]]\n",
         r"line 6: events\[0\]\.intensity\[2\]: key at 2 s comes after a key at 3\.5 s; expected "
         r"keys in increasing time order",
     ),
@@ -183,7 +185,7 @@ def test_saving_to_an_unknown_suffix_is_an_error(tmp_path: Path, suffix: str) ->
     ),
 )
 def test_keys_are_accepted_exactly_when_increasing(keys: list[tuple[float, float]]) -> None:
-    increasing = all(b[0] > a[0] for a, b in zip(keys, keys[1:], strict=False))
+    increasing = all(b[0] > a[0] for a, b in itertools.pairwise(keys))
     if increasing:
         assert Event(start=0.0, emotion="fear", keys=keys).keys == tuple(keys)  # type: ignore[arg-type]
     else:
