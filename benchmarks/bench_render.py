@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import argparse
 import time
-from dataclasses import replace
 import tracemalloc
+from dataclasses import replace
 
 import numpy as np
 

@@ -13,8 +13,8 @@ from avatardrive.cli import _args
 from avatardrive.cli._summary import blink_summary, event_peaks, format_peaks
 from avatardrive.curves import CURVE_SUFFIXES, write_curves
 from avatardrive.errors import ParameterError
-from avatardrive.retarget import load_rig
 from avatardrive.facs import CHANNELS
+from avatardrive.retarget import load_rig
 from avatardrive.synth import (
     emotion_library,
     mood_map,
