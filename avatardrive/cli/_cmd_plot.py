@@ -12,30 +12,16 @@ from pathlib import Path
 from typing import TextIO
 
 from avatardrive.cli import _args
-from avatardrive.errors import AvatarDriveError, ParameterError
+from avatardrive.errors import AvatarDriveError
 from avatardrive.retarget import Rig, load_rig
 from avatardrive.timeline import load_timeline
-from avatardrive.views._plot_draw import DEFAULT_SIZE, save_png
+from avatardrive.views._plot_draw import DEFAULT_SIZE, png_target, save_png
 from avatardrive.views._plot_model import Figure, authoring_figure
 from avatardrive.views._plot_qt import Qt, application, display_problem, load_qt
 from avatardrive.views._plot_watch import FileWatcher, watch_loop
 from avatardrive.views._plot_window import run_window
 
 __all__ = ["png_target", "register"]
-
-
-def png_target(path: str) -> Path:
-    """Check an output path: a ``.png`` file in an existing folder."""
-    target = Path(path)
-    if target.suffix.lower() != ".png":
-        raise ParameterError(
-            f"output {path!r} has suffix {target.suffix or '(none)'!r}; expected .png"
-        )
-    if not target.parent.resolve().is_dir():
-        raise ParameterError(
-            f"output folder {str(target.parent)!r} does not exist; expected an existing folder"
-        )
-    return target
 
 
 def _builder(args: argparse.Namespace, rig: Rig | None) -> Callable[[Path], Figure]:
