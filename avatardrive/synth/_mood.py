@@ -76,11 +76,16 @@ class MoodMap:
         """
         v = np.atleast_1d(np.asarray(valence, dtype=np.float64))
         a = np.atleast_1d(np.asarray(arousal, dtype=np.float64))
-        radius = np.minimum(np.hypot(v, a), 1.0)
-        theta = np.arctan2(a, v)
-        closeness = np.exp(KAPPA * (np.cos(theta[:, None] - self.angles[None, :]) - 1.0))
-        shares = closeness / closeness.sum(axis=1, keepdims=True)
-        weights: NDArray[np.float64] = (radius * closeness.max(axis=1))[:, None] * shares
+        length = np.hypot(v, a)
+        scale = np.where(length > 0.0, 1.0 / np.where(length > 0.0, length, 1.0), 0.0)
+        # cos(theta - theta_e) = (v cos theta_e + a sin theta_e) / |(v, a)|  (0 at the centre)
+        cosine = (v * scale)[:, None] * np.cos(self.angles) + (a * scale)[:, None] * np.sin(
+            self.angles
+        )
+        closeness = np.exp(KAPPA * (cosine - 1.0))
+        total = closeness.sum(axis=1)
+        strength = np.minimum(length, 1.0) * closeness.max(axis=1) / total
+        weights: NDArray[np.float64] = closeness * strength[:, None]
         return weights
 
     def frame(self, valence: float, arousal: float) -> NDArray[np.float64]:
@@ -107,13 +112,13 @@ class MoodMap:
             Where to write them.
         """
         result = out if out is not None else np.empty((valence.size, N_CHANNELS), np.float32)
+        frames = self.frames.astype(np.float32)
         step = 8192  # frames at a time: bounded temporaries on long timelines
         for first in range(0, valence.size, step):
-            rows = slice(first, first + step)
-            block = self.weights(valence[rows], arousal[rows]) @ self.frames
-            np.clip(block, 0.0, 1.0, out=block)
-            result[rows] = block
-        return result
+            rows = slice(first, min(first + step, valence.size))
+            weights = self.weights(valence[rows], arousal[rows]).astype(np.float32)
+            np.matmul(weights, frames, out=result[rows])
+        return np.clip(result, 0.0, 1.0, out=result)
 
 
 def check_mood(valence: float, arousal: float) -> None:

@@ -185,6 +185,7 @@ def hand_over(
         levels = now[own, 0]
         release = replace(
             earlier,
+            name=f"{earlier.name} (release)",
             start=moment,
             channels=earlier.channels[own],
             amplitudes=levels,

@@ -76,7 +76,7 @@ EVENT_COLORS = (
     "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
     "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac",
 )  # fmt: skip
-_MOOD_COLORS = {"valence": "#6a3d9a", "arousal": "#e66101"}
+_MOOD_COLORS = {"valence": "#7f7f00", "arousal": "#e66101"}  # olive: no event colour
 _UNOWNED_COLOR = "#555555"  # heat-strip cells no event drives (blinks, curve files)
 _LANE_PX = 13  # px per AU lane of the heat strip
 _LANES_SHARE = 0.22  # of the image height at most, for the heat strip (a third below _ROOMY)
