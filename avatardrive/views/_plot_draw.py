@@ -5,7 +5,8 @@ Layout, on a white background (columns: a rotated unit label, the plots, their l
     title / subtitle
     [events]   labelled bars, staggered into lanes so that names do not overlap; keys as diamonds
     [AU lanes] a heat strip: one lane per active AU, coloured by the event driving it   | key
-    [mood]     valence and arousal of the mood track, keyframes as diamonds (if any)   | legend
+    [mood]     valence and arousal of the mood track, keyframes as diamonds (if any;
+               images under 800 px high show the mood only in the lanes)               | legend
     [brow]     AU curves, left side solid, right side dashed, event spans shaded  | legend
     [eyes] ...                                                                    | legend
     [rig]      weights of the rig's most active shapes (with --rig)               | legend
@@ -169,20 +170,23 @@ def _shade_spans(qt: Qt, plot: Any, spans: Sequence[Span], *, height: float) -> 
     plot.addItem(bars)
 
 
-def _sample_html(entry: LegendEntry) -> str:
+def _sample_html(entry: LegendEntry, *, compact: bool = False) -> str:
     """Line samples in two columns: left side (solid), right side (dashed); no side is solid."""
     glyphs = []
     for side, line in (("L", "━━"), ("R", "╸╸╸")):
         shown = side in entry.sides or (side == "L" and None in entry.sides)
         red, green, blue = _trace_rgb(entry.color, side)
         color = f"#{red:02x}{green:02x}{blue:02x}" if shown else "transparent"
-        glyphs.append(f'<span style="{_SAMPLE_STYLE}color:{color}">{line}</span>')
+        style = _SAMPLE_STYLE.replace("12pt", "9pt") if compact else _SAMPLE_STYLE
+        glyphs.append(f'<span style="{style}color:{color}">{line}</span>')
     return "&thinsp;".join(glyphs)
 
 
-def _legend(qt: Qt, entries: Sequence[LegendEntry]) -> Any:
-    rows = [f"{_sample_html(entry)}&nbsp;&nbsp;{html.escape(entry.label)}" for entry in entries]
-    legend = qt.pg.LabelItem("<br>".join(rows), size="10pt", color=_INK, justify="left")
+def _legend(qt: Qt, entries: Sequence[LegendEntry], *, compact: bool = False) -> Any:
+    rows = [f"{_sample_html(entry, compact=compact)}&nbsp;&nbsp;{html.escape(entry.label)}"
+            for entry in entries]  # fmt: skip
+    legend = qt.pg.LabelItem("<br>".join(rows), size="8pt" if compact else "10pt", color=_INK,
+                             justify="left")  # fmt: skip
     legend.setFixedWidth(_LEGEND_WIDTH)
     return legend
 
@@ -396,8 +400,8 @@ def figure_widget(qt: Qt, figure: Figure, *, size: tuple[int, int] = DEFAULT_SIZ
     layout.layout.setRowFixedHeight(2, n_lanes * _LANE_HEIGHT + 10)
     plots = [events]
     row = 3
+    roomy = size[1] >= _ROOMY
     if figure.lanes is not None:
-        roomy = size[1] >= _ROOMY
         share = _LANES_SHARE if roomy else _LANES_SHARE / 3
         lanes_px = min(len(figure.lanes.labels) * _LANE_PX, share * size[1])
         lane_px = lanes_px / len(figure.lanes.labels)
@@ -408,7 +412,7 @@ def figure_widget(qt: Qt, figure: Figure, *, size: tuple[int, int] = DEFAULT_SIZ
                         size="11pt" if roomy else "8pt", color=_MUTED)  # fmt: skip
         layout.layout.setRowFixedHeight(row, lanes_px + 10)
         row += 1
-    if figure.mood is not None:
+    if figure.mood is not None and roomy:  # thumbnails show the mood in the lanes' colour only
         plots.append(_mood_plot(qt, figure, figure.mood, last=not panels))
         layout.addItem(plots[-1], row=row, col=1)
         layout.addItem(_mood_legend(qt), row=row, col=2)
@@ -418,7 +422,7 @@ def figure_widget(qt: Qt, figure: Figure, *, size: tuple[int, int] = DEFAULT_SIZ
     for i, panel in enumerate(panels):
         plots.append(_panel_plot(qt, panel, figure, last=i == len(panels) - 1))
         layout.addItem(plots[-1], row=row + i, col=1)
-        layout.addItem(_legend(qt, panel.legend), row=row + i, col=2)
+        layout.addItem(_legend(qt, panel.legend, compact=not roomy), row=row + i, col=2)
         layout.layout.setRowStretchFactor(row + i, 3 if panel is figure.rig else 2)
     _unit_labels(layout, panels, first_row=row)
     _link_and_size(layout, plots)
