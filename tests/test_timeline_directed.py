@@ -191,3 +191,23 @@ def test_keys_are_accepted_exactly_when_increasing(keys: list[tuple[float, float
     else:
         with pytest.raises(TimelineError, match=r"expected keys in increasing time order"):
             Event(start=0.0, emotion="fear", keys=keys)  # type: ignore[arg-type]
+
+
+def test_emotions_mood_prints_what_a_point_maps_to() -> None:
+    code, out, _ = run_cli("emotions", "--mood", "0.6", "0.4")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].startswith("mood valence +0.60, arousal +0.40: direction 34 degrees")
+    assert "canonical:happiness" in lines[1]  # the largest share first
+    assert re.search(r"AUs: AU12 0\.\d\d, AU6 0\.\d\d", out)
+    code, out, _ = run_cli("emotions", "--mood", "0", "0")
+    assert code == 0 and "none (a neutral face)" in out
+
+
+@pytest.mark.parametrize("args", [("1.5", "0"), ("0", "nan"), ("x", "0"), ("0.5",)])
+def test_emotions_mood_refuses_points_off_the_square(
+    args: tuple[str, ...], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run_cli("emotions", "--mood", *args)
+    assert code == 2 and out == ""
+    assert "--mood" in err + capsys.readouterr().err  # argparse writes its usage errors itself
