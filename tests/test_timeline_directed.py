@@ -211,3 +211,11 @@ def test_emotions_mood_refuses_points_off_the_square(
     code, out, err = run_cli("emotions", "--mood", *args)
     assert code == 2 and out == ""
     assert "--mood" in err + capsys.readouterr().err  # argparse writes its usage errors itself
+
+
+def test_render_summary_handles_a_hold_to_the_end(tmp_path: Path) -> None:
+    path = write(tmp_path, '[[events]]\nemotion = "happiness"\nstart = 1\nhold = true\n'
+                 'sample = false\n')  # fmt: skip
+    code, out, err = run_cli("render", path, "-o", str(tmp_path / "o.csv"), "--summary")
+    assert code == 0, err
+    assert re.search(r"happiness @1s +AU6 ", out) and re.search(r" +AU12 ", out)
