@@ -10,7 +10,7 @@ from pythonosc.udp_client import SimpleUDPClient
 from receivers import wait_for
 
 from avatardrive.facs import CHANNELS
-from avatardrive.pipeline._player import CommandRouter
+from avatardrive.pipeline import CommandRouter
 from avatardrive.synth import Mixer
 from avatardrive.transport import ControlListener
 
