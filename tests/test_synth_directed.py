@@ -273,3 +273,47 @@ def test_events_and_mood_together_render_the_same_bits_twice() -> None:
     timeline.emotion("fear", at=2.0, after="s", keys=[(0.0, 0.5), (2.0, 0.9)])
     assert np.array_equal(render(timeline).values, render(timeline).values)
     assert isinstance(timeline.events[1], Event)
+
+
+# ------------------------------------------------------------------------ anything directed
+
+names = st.sampled_from(["happiness", "sadness", "surprise", "fear", "anger", "disgust",
+                         "contempt", "du:hatred", "awe"])  # fmt: skip
+
+
+@st.composite
+def directed_timelines(draw: st.DrawFn) -> Timeline:
+    scene = Timeline(fps=draw(st.sampled_from([24.0, 60.0])), seed=draw(st.integers(0, 999)),
+                     blend=draw(st.sampled_from(["max", "sum", "priority"])))  # fmt: skip
+    at = 0.0
+    for i in range(draw(st.integers(1, 5))):
+        at += draw(st.floats(0.1, 3.0))  # keys below span 0.08 s: all before a takeover
+        options: dict[str, object] = {"label": f"e{i}", "priority": draw(st.integers(0, 2))}
+        if i and draw(st.booleans()):
+            options["after"] = f"e{i - 1}"
+        if draw(st.booleans()):
+            levels = draw(st.lists(st.floats(0.0, 1.0), min_size=1, max_size=3))
+            options["keys"] = [(round(0.04 * k, 3), level) for k, level in enumerate(levels)]
+        if draw(st.booleans()):
+            options["hold"] = True
+        scene.emotion(draw(names), at=at, **options)  # type: ignore[arg-type]
+    for k in range(draw(st.integers(0, 3))):
+        scene.mood_key(at=1.5 * k, valence=draw(st.floats(-1, 1)), arousal=draw(st.floats(-1, 1)))
+    return scene
+
+
+@settings(max_examples=60, deadline=None)
+@given(scene=directed_timelines())
+def test_any_directed_timeline_renders_finite_values_in_range_the_same_twice(
+    scene: Timeline,
+) -> None:
+    first = render(scene).values
+    assert first.dtype == np.float32 and np.isfinite(first).all()
+    assert first.min() >= 0.0 and first.max() <= 1.0
+    assert np.array_equal(first, render(scene).values)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_a_timeline_shorter_than_the_first_blink_renders(seed: int) -> None:
+    timeline = Timeline(fps=60, duration=0.5, seed=seed)  # the first blink may come after it
+    assert render(timeline).values.shape[0] == 30
