@@ -98,8 +98,9 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     timeline = load_timeline(args.timeline)
     resolved = resolve_timeline(timeline)
     duration = timeline_duration(timeline, resolved)
+    mood = f", {len(timeline.mood)} mood keys" if timeline.mood else ""
     out.write(
-        f"{args.timeline}: ok - {len(timeline.events)} events, {duration:.2f} s at "
+        f"{args.timeline}: ok - {len(timeline.events)} events{mood}, {duration:.2f} s at "
         f"{timeline.fps:g} fps, seed {timeline.seed}, blend {timeline.blend}\n"
     )
     return 0
