@@ -17,7 +17,7 @@ from avatardrive.errors import AvatarDriveError
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENE = ROOT / "demo" / "timelines" / "conversation.toml"
-SIZE = "1600x1000"
+SIZE = (1600, 1000)
 
 
 def _retarget_available() -> bool:
@@ -33,10 +33,11 @@ def _retarget_available() -> bool:
 
 def authoring(target: Path) -> int:
     """The timeline authoring plot of the demo scene, with ARKit 52 weights when available."""
-    from avatardrive.cli._main import main as avatardrive_cli
+    from avatardrive import views
 
-    rig = ["--rig", "arkit52"] if _retarget_available() else []
-    return avatardrive_cli(["plot", str(SCENE), *rig, "-o", str(target), "--size", SIZE])
+    views.plot(SCENE, rig="arkit52" if _retarget_available() else None, path=target, size=SIZE)
+    print(f"wrote {target}")
+    return 0
 
 
 def puppet(target: Path) -> int:

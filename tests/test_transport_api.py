@@ -23,7 +23,7 @@ INTENDED = {
     "OscMessage", "OscBundle", "parse_packet", "iter_messages",
     # control
     "ControlListener", "ControlStats", "ControlCommand", "TriggerEmotion", "TriggerAU",
-    "Neutral", "Calibrate", "parse_command",
+    "Neutral", "SetMood", "Calibrate", "parse_command",
     # monitor
     "StreamMonitor", "MonitorState", "MonitorSnapshot",
     # VRChat: avatar configs, plans, discovery, the sink

@@ -1,5 +1,6 @@
-"""Synthesis: envelopes, emotion prototypes, blinks, asymmetry and timeline rendering, and the
-emotion read-out that reads AU frames back as emotions (:class:`EmotionReader`).
+"""Synthesis: envelopes, keyframes, transitions, mood, emotion prototypes, blinks, idle gaze and
+head life, asymmetry and timeline rendering, and the emotion read-out that reads AU frames back as
+emotions (:class:`EmotionReader`).
 
 All of it is pure: functions over arrays, seeded by the timeline, with no clocks or I/O.
 """
@@ -9,6 +10,7 @@ from avatardrive.synth._envelope import apex_sag, envelope, min_jerk
 from avatardrive.synth._gaze import GAZE_MODES, GazeMode, IdleGaze
 from avatardrive.synth._idle import IDLE_BLOCK_SECONDS, IdleLife, idle_block
 from avatardrive.synth._library import (
+    CircumplexPoint,
     EmotionLibrary,
     Prototype,
     PrototypeSet,
@@ -16,6 +18,7 @@ from avatardrive.synth._library import (
     parse_library,
 )
 from avatardrive.synth._mixer import Layer, Mixer
+from avatardrive.synth._mood import KAPPA, MoodMap, mood_curves, mood_map, mood_path
 from avatardrive.synth._reader import (
     AFFECT,
     ANTAGONISTS,
@@ -45,7 +48,15 @@ from avatardrive.synth._render import (
     render_resolved,
     timeline_duration,
 )
-from avatardrive.synth._resolve import ResolvedEvent, resolve_event, resolve_timeline, side_gains
+from avatardrive.synth._resolve import (
+    ResolvedEvent,
+    event_curves,
+    hand_over,
+    resolve_event,
+    resolve_timeline,
+    side_gains,
+)
+from avatardrive.synth._schedule import Moves, evaluate_moves, key_moves
 from avatardrive.synth._styles import MICRO, STYLE_DEFAULTS, StyleDefaults
 
 __all__ = [
@@ -56,6 +67,7 @@ __all__ = [
     "EMOTIONS",
     "GAZE_MODES",
     "IDLE_BLOCK_SECONDS",
+    "KAPPA",
     "MAX_RENDER_BYTES",
     "MICRO",
     "READOUT_NAMES",
@@ -64,6 +76,7 @@ __all__ = [
     "RULE_AUS",
     "STYLE_DEFAULTS",
     "BlinkSchedule",
+    "CircumplexPoint",
     "EmotionLibrary",
     "EmotionModel",
     "EmotionReader",
@@ -73,6 +86,8 @@ __all__ = [
     "IdleLife",
     "Layer",
     "Mixer",
+    "MoodMap",
+    "Moves",
     "Prototype",
     "PrototypeSet",
     "ReadoutSmoothing",
@@ -84,10 +99,17 @@ __all__ = [
     "emotion_library",
     "emotion_model",
     "envelope",
+    "evaluate_moves",
+    "event_curves",
     "event_values",
+    "hand_over",
     "idle_block",
+    "key_moves",
     "min_jerk",
     "missing_channels",
+    "mood_curves",
+    "mood_map",
+    "mood_path",
     "parse_library",
     "prototype_emotions",
     "read_emotion_curves",

@@ -19,7 +19,7 @@ from typing import Any
 
 from avatardrive._files import atomic_output, read_text
 from avatardrive.errors import TimelineError
-from avatardrive.timeline._model import Event, Timeline
+from avatardrive.timeline._model import Event, MoodKey, Timeline
 
 __all__ = [
     "FORMAT_VERSION",
@@ -45,13 +45,16 @@ _TOP_KEYS = (
     "avatar",
     "blink",
     "events",
+    "mood",
 )
 _AVATAR_KEYS = ("asymmetry",)
 _BLINK_KEYS = ("rate",)
 _EVENT_KEYS = (
     "emotion", "aus", "start", "intensity", "onset", "apex", "offset", "style", "micro",
-    "asymmetry", "side_lag", "side", "lags", "priority", "sample", "label",
+    "asymmetry", "side_lag", "side", "lags", "priority", "sample", "label", "from", "after",
+    "hold",
 )  # fmt: skip
+_MOOD_KEYS = ("at", "valence", "arousal")
 
 
 def _unknown_key(key: str, allowed: tuple[str, ...], where: str) -> TimelineError:
@@ -84,9 +87,32 @@ def _event_from_dict(raw: object, index: int) -> Event:
         raise TimelineError(
             "missing key 'start'; expected the event's start in seconds", where=f"{where}.start"
         )
+    if "from" in raw and "after" in raw:
+        raise TimelineError(
+            "both 'from' and 'after'; expected one of them (they mean the same)",
+            where=f"{where}.after",
+        )
     try:
         options: dict[str, Any] = dict(raw)
+        if "from" in options:
+            options["after"] = options.pop("from")
         return Event(**options)
+    except TimelineError as err:
+        raise err.located(where=where) from None
+
+
+def _mood_from_dict(raw: object, index: int) -> MoodKey:
+    where = f"mood[{index}]"
+    if not isinstance(raw, Mapping):
+        raise TimelineError(f"{raw!r}; expected a table {{ at, valence, arousal }}", where=where)
+    _check_keys(raw, _MOOD_KEYS, where)
+    for key in _MOOD_KEYS:
+        if key not in raw:
+            raise TimelineError(
+                f"missing key '{key}'; expected at, valence and arousal", where=f"{where}.{key}"
+            )
+    try:
+        return MoodKey(**dict(raw))
     except TimelineError as err:
         raise err.located(where=where) from None
 
@@ -108,7 +134,7 @@ def timeline_from_dict(
 
     def locate(err: TimelineError) -> TimelineError:
         where = err.where or ""
-        match = re.match(r"(events\[\d+\])?\.?([A-Za-z_]*)", where)
+        match = re.match(r"((?:events|mood)\[\d+\])?\.?([A-Za-z_]*)", where)
         section, key = (match.group(1) or "", match.group(2)) if match else ("", "")
         if not section and key in ("avatar", "blink"):
             section, key = key, where.split(".")[1] if "." in where else ""
@@ -135,6 +161,10 @@ def timeline_from_dict(
         if not isinstance(raw_events, list):
             raise TimelineError(f"{raw_events!r}; expected an array of [[events]]", where="events")
         events = [_event_from_dict(raw, i) for i, raw in enumerate(raw_events)]
+        raw_mood = data.get("mood", [])
+        if not isinstance(raw_mood, list):
+            raise TimelineError(f"{raw_mood!r}; expected an array of [[mood]]", where="mood")
+        mood = [_mood_from_dict(raw, i) for i, raw in enumerate(raw_mood)]
         settings = {
             "fps": data.get("fps", 60.0),
             "duration": data.get("duration"),
@@ -144,12 +174,12 @@ def timeline_from_dict(
             "blend": data.get("blend", "max"),
             "prototypes": data.get("prototypes", "canonical"),
         }
-        return Timeline(events=events, source=source, lines=dict(located), **settings)
+        return Timeline(events=events, mood=mood, source=source, lines=dict(located), **settings)
     except TimelineError as err:
         raise locate(err) from None
 
 
-_HEADER = re.compile(r"^\s*\[\[\s*events\s*\]\]\s*(#.*)?$")
+_HEADER = re.compile(r"^\s*\[\[\s*(events|mood)\s*\]\]\s*(#.*)?$")
 _TABLE = re.compile(r"^\s*\[\s*([A-Za-z_]+)\s*\]\s*(#.*)?$")
 _ANY_TABLE = re.compile(r"^\s*\[")
 _KEY = re.compile(r"^\s*\"?([A-Za-z_][A-Za-z0-9_]*)\"?\s*=")
@@ -158,11 +188,12 @@ _KEY = re.compile(r"^\s*\"?([A-Za-z_][A-Za-z0-9_]*)\"?\s*=")
 def _toml_lines(text: str) -> dict[tuple[str, str], int]:
     """Where each key sits: ``("events[2]", "intensity") -> 14``; ``(section, "")`` the header."""
     found: dict[tuple[str, str], int] = {}
-    section, events = "", -1
+    section, counts = "", {"events": -1, "mood": -1}
     for number, line in enumerate(text.splitlines(), start=1):
-        if _HEADER.match(line):
-            events += 1
-            section = f"events[{events}]"
+        if (header := _HEADER.match(line)) is not None:
+            array = header.group(1)
+            counts[array] += 1
+            section = f"{array}[{counts[array]}]"
             found[(section, "")] = number
         elif (table := _TABLE.match(line)) is not None:
             section = table.group(1)
@@ -239,8 +270,15 @@ def load_timeline(path: str | os.PathLike[str]) -> Timeline:
 def _event_to_dict(event: Event) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key in _EVENT_KEYS:
+        if key == "from":
+            continue
         value = getattr(event, key)
-        defaults = {"style": "spontaneous", "micro": False, "asymmetry": 0.0, "priority": 0}
+        if key == "intensity" and event.keys is not None:
+            value = [list(k) for k in event.keys]
+        if key == "after":
+            key = "from"
+        defaults = {"style": "spontaneous", "micro": False, "asymmetry": 0.0, "priority": 0,
+                    "hold": False}  # fmt: skip
         if (
             value is None
             or (key in defaults and value == defaults[key])
@@ -264,6 +302,9 @@ def timeline_to_dict(timeline: Timeline) -> dict[str, Any]:
     data["avatar"] = {"asymmetry": timeline.asymmetry}
     data["blink"] = {"rate": timeline.blink_rate}
     data["events"] = [_event_to_dict(e) for e in timeline.events]
+    if timeline.mood:
+        data["mood"] = [{"at": k.at, "valence": k.valence, "arousal": k.arousal}
+                        for k in timeline.mood]  # fmt: skip
     return data
 
 
@@ -281,6 +322,8 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, Mapping):
         inner = ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items())
         return "{ " + inner + " }" if inner else "{}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     raise TimelineError(f"{value!r} cannot be written to TOML")
 
 
@@ -294,12 +337,26 @@ def dumps_timeline(timeline: Timeline, *, fmt: str = "toml") -> str:
         lines += ["", f"[{table}]"] + [f"{k} = {_toml_value(v)}" for k, v in data[table].items()]
     for event in data["events"]:
         lines += ["", "[[events]]"] + [f"{k} = {_toml_value(v)}" for k, v in event.items()]
+    for key in data.get("mood", []):
+        lines += ["", "[[mood]]"] + [f"{k} = {_toml_value(v)}" for k, v in key.items()]
     return "\n".join(lines) + "\n"
 
 
 def save_timeline(timeline: Timeline, path: str | os.PathLike[str]) -> None:
-    """Write ``timeline`` to ``path`` as TOML, or JSON for a ``.json`` suffix, atomically."""
-    fmt = "json" if Path(path).suffix.lower() == ".json" else "toml"
+    """Write ``timeline`` to ``path``: TOML for ``.toml``, JSON for ``.json``, atomically.
+
+    Raises
+    ------
+    TimelineError
+        Any other suffix (``.yaml`` is not written as TOML under another name).
+    """
+    suffix = Path(path).suffix.lower()
+    if suffix not in (".toml", ".json"):
+        raise TimelineError(
+            f"suffix {suffix or '(none)'!r} is not a timeline format; expected .toml or .json",
+            source=os.fspath(path),
+        )
+    fmt = suffix[1:]
     text = dumps_timeline(timeline, fmt=fmt)
     with atomic_output(path) as f:
         f.write(text)
