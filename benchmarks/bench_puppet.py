@@ -36,7 +36,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from avatardrive.cli._args import image_size
 from avatardrive.pipeline import FramePump, PuppetController, PuppetState, open_routes
 from avatardrive.retarget import load_rig
-from avatardrive.tracking import FaceMeshBackend, Frame, Tracker, VideoSource
+from avatardrive.tracking import FaceMeshBackend, Tracker, VideoFrame, VideoSource
 from avatardrive.transport import StreamMonitor
 from avatardrive.views._plot_qt import Qt, application, load_qt
 from avatardrive.views._puppet_window import DEFAULT_SIZE, PuppetWindow
@@ -55,7 +55,7 @@ def make_video(path: Path, frames: int) -> None:
     canvas = np.full((HEIGHT, WIDTH, 3), 200, dtype=np.uint8)
     canvas[:, 64:576] = data.astronaut()[:HEIGHT]
     with FaceMeshBackend(static_image_mode=True) as backend:
-        observation = backend.observe(Frame(0, 0.0, canvas))
+        observation = backend.observe(VideoFrame(0, 0.0, canvas))
     assert observation is not None and observation.landmarks is not None
     corners = observation.landmarks[[61, 291], :2]  # the lip corners
     yy, xx = np.mgrid[0:HEIGHT, 0:WIDTH].astype(np.float32)

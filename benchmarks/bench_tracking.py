@@ -29,9 +29,9 @@ from avatardrive.facs import N_CHANNELS
 from avatardrive.tracking import (
     AttackDecayParams,
     FaceMeshBackend,
-    Frame,
     Observation,
     Tracker,
+    VideoFrame,
     VideoSource,
     filter_latency,
 )
@@ -50,7 +50,7 @@ class TimedBackend:
         self.seconds = 0.0
         self.seen: list[Observation | None] = []
 
-    def observe(self, frame: Frame) -> Observation | None:
+    def observe(self, frame: VideoFrame) -> Observation | None:
         began = time.perf_counter()
         observation = self.inner.observe(frame)
         self.seconds += time.perf_counter() - began
@@ -69,7 +69,7 @@ class Replay:
     def __init__(self, seen: list[Observation | None]) -> None:
         self.seen = seen
 
-    def observe(self, frame: Frame) -> Observation | None:
+    def observe(self, frame: VideoFrame) -> Observation | None:
         return self.seen[frame.index]
 
     def close(self) -> None:
@@ -83,7 +83,7 @@ def replayed(seen: list[Observation | None], repeat: int = 5) -> float:
         tracker = Tracker(Replay(seen), calibrate_seconds=1.0)
         began = time.perf_counter()
         for i in range(len(seen)):
-            tracker.update(Frame(i, i / FPS))
+            tracker.update(VideoFrame(i, i / FPS))
         best = min(best, (time.perf_counter() - began) / len(seen))
     return best
 
@@ -91,7 +91,7 @@ def replayed(seen: list[Observation | None], repeat: int = 5) -> float:
 def smile_levels(face: np.ndarray, cv2: Any, levels: int = 8) -> list[np.ndarray]:
     """The canvas with the lip corners lifted by 0 .. 0.08 inter-ocular distances."""
     with FaceMeshBackend(static_image_mode=True) as backend:
-        observation = backend.observe(Frame(0, 0.0, face))
+        observation = backend.observe(VideoFrame(0, 0.0, face))
     assert observation is not None and observation.landmarks is not None
     mesh = observation.landmarks.astype(np.float64)
     iod = float(np.linalg.norm(mesh[263, :2] - mesh[33, :2]))
@@ -205,7 +205,7 @@ def memory(path: Path, frames: int) -> dict[str, float]:
             source.close()
             source = VideoSource(path).open()
             continue
-        tracker.update(Frame(k, k / FPS, frame.image))
+        tracker.update(VideoFrame(k, k / FPS, frame.image))
         k += 1
         if k in (300, frames // 2, frames):
             samples.append((k, rss_mb(), tracemalloc.get_traced_memory()[0] / 1e6))

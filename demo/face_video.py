@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 from skimage import data
 
-from avatardrive.tracking import FaceMeshBackend, Frame
+from avatardrive.tracking import FaceMeshBackend, VideoFrame
 
 FPS = 30.0
 SIZE = 256
@@ -54,7 +54,7 @@ def write_video(path: Path, *, seconds: float = 4.0) -> int:
     """Write the video; return its frame count."""
     image = face_image()
     with FaceMeshBackend(static_image_mode=True) as backend:
-        observation = backend.observe(Frame(0, 0.0, image))
+        observation = backend.observe(VideoFrame(0, 0.0, image))
     if observation is None or observation.landmarks is None:
         raise RuntimeError("FaceMesh found no face in the astronaut photo")
     mesh = observation.landmarks

@@ -118,10 +118,10 @@ def face(astronaut: Image) -> FaceKit:
     """The astronaut's face with its mesh (one static FaceMesh run, shared by all tests)."""
     pytest.importorskip("mediapipe")
     pytest.importorskip("cv2")
-    from avatardrive.tracking import FaceMeshBackend, Frame
+    from avatardrive.tracking import FaceMeshBackend, VideoFrame
 
     with FaceMeshBackend(static_image_mode=True) as backend:
-        observation = backend.observe(Frame(0, 0.0, astronaut))
+        observation = backend.observe(VideoFrame(0, 0.0, astronaut))
     assert observation is not None and observation.landmarks is not None
     return FaceKit(astronaut, observation.landmarks)
 

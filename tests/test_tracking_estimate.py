@@ -18,10 +18,10 @@ from conftest import FaceKit
 from avatardrive.facs import CHANNELS, N_CHANNELS, channels_of
 from avatardrive.tracking import (
     FaceMeshBackend,
-    Frame,
     LandmarkEstimator,
     Tracker,
     TrackResult,
+    VideoFrame,
     VideoSource,
     landmark_measures,
 )
@@ -40,13 +40,13 @@ def backend() -> Iterator[FaceMeshBackend]:
 def tracker(backend: FaceMeshBackend, face: FaceKit) -> Tracker:
     """An unfiltered tracker calibrated on the neutral astronaut."""
     tracker = Tracker(backend, filter=None, calibrate_seconds=0.0)
-    first = tracker.update(Frame(0, 0.0, face.image))
+    first = tracker.update(VideoFrame(0, 0.0, face.image))
     assert first.face_found and tracker.calibration is not None
     return tracker
 
 
 def track(tracker: Tracker, image: np.ndarray, *, mirrored: bool = False) -> TrackResult:
-    return tracker.update(Frame(1, 1.0, image, mirrored=mirrored))
+    return tracker.update(VideoFrame(1, 1.0, image, mirrored=mirrored))
 
 
 def au(result: TrackResult, name: str) -> float:
@@ -112,12 +112,12 @@ def test_mirrored_frames_keep_the_performers_sides(backend: FaceMeshBackend,
     mirror = np.ascontiguousarray(lifted[:, ::-1])
     neutral_mirror = np.ascontiguousarray(face.image[:, ::-1])
     tracker = Tracker(backend, filter=None, calibrate_seconds=0.0)
-    tracker.update(Frame(0, 0.0, neutral_mirror, mirrored=True))
+    tracker.update(VideoFrame(0, 0.0, neutral_mirror, mirrored=True))
     as_mirror = track(tracker, mirror, mirrored=True)
     assert au(as_mirror, "AU12_L") > 0.4 and au(as_mirror, "AU12_R") < 0.15
     # the same pixels called unmirrored put the smile on the other side
     plain = Tracker(backend, filter=None, calibrate_seconds=0.0)
-    plain.update(Frame(0, 0.0, neutral_mirror))
+    plain.update(VideoFrame(0, 0.0, neutral_mirror))
     as_photo = track(plain, mirror)
     assert au(as_photo, "AU12_R") > 0.4 and au(as_photo, "AU12_L") < 0.15
 
@@ -153,7 +153,7 @@ def test_roll_follows_an_in_plane_rotation(backend: FaceMeshBackend, face: FaceK
         matrix = cv2.getRotationMatrix2D(centre, angle, 1.0)
         rotated = cv2.warpAffine(face.image, matrix, face.image.shape[1::-1],
                                  borderMode=cv2.BORDER_REFLECT)
-        observation = backend.observe(Frame(0, 0.0, rotated))
+        observation = backend.observe(VideoFrame(0, 0.0, rotated))
         assert observation is not None and observation.landmarks is not None
         rolls.append(landmark_measures(observation.landmarks)[1][2])
     assert rolls[0] - rolls[1] == pytest.approx(10.0, abs=2.0)
@@ -183,7 +183,7 @@ def test_blank_image_gives_neutral_and_one_warning(
     tracker = Tracker(backend, calibrate_seconds=0.0)
     blank = np.full((256, 256, 3), 90, dtype=np.uint8)
     with caplog.at_level(logging.INFO, logger="avatardrive.tracking"):
-        results = [tracker.update(Frame(i, i / 30, blank)) for i in range(10)]
+        results = [tracker.update(VideoFrame(i, i / 30, blank)) for i in range(10)]
     assert all(not r.face_found and r.au.max() == 0.0 for r in results)
     assert all(np.all(np.isfinite(r.au)) and np.all(r.head_pose == 0) for r in results)
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]

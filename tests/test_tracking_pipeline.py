@@ -25,13 +25,13 @@ from avatardrive.tracking import (
     BlendshapeEstimator,
     Calibration,
     FaceLandmarkerBackend,
-    Frame,
     LiveLinkSource,
     LostFaceParams,
     Observation,
     OneEuroParams,
     RecordedBlendshapes,
     Tracker,
+    VideoFrame,
     blendshapes_to_au,
     check_model_file,
     fetch_model,
@@ -76,7 +76,7 @@ class Scripted:
     kind: Literal["landmarks", "blendshapes"] = "blendshapes"
     calls: list[int] = field(default_factory=list)
 
-    def observe(self, frame: Frame) -> Observation | None:
+    def observe(self, frame: VideoFrame) -> Observation | None:
         self.calls.append(frame.index)
         scores = self.script[frame.index]
         return None if scores is None else Observation(scores=scores.astype(np.float32))
@@ -93,7 +93,7 @@ def scores(**values: float) -> np.ndarray:
 
 
 def run(tracker: Tracker, n: int, fps: float = 30.0) -> list:
-    return [tracker.update(Frame(i, i / fps)) for i in range(n)]
+    return [tracker.update(VideoFrame(i, i / fps)) for i in range(n)]
 
 
 INSTANT = LostFaceParams(reacquire=0.0)  # no blending: values show at once
@@ -160,8 +160,8 @@ def test_blendshapes_through_the_tracker_with_sides() -> None:
 
 def test_mirrored_blendshapes_swap_sides() -> None:
     tracker = fake_tracker([scores(), scores(mouthSmileLeft=0.9)], filter=None)
-    tracker.update(Frame(0, 0.0, mirrored=True))
-    result = tracker.update(Frame(1, 0.1, mirrored=True))
+    tracker.update(VideoFrame(0, 0.0, mirrored=True))
+    result = tracker.update(VideoFrame(1, 0.1, mirrored=True))
     assert result.au[AU12_R] == pytest.approx(0.9) and result.au[AU12_L] == 0.0
 
 
@@ -191,9 +191,9 @@ def test_output_fades_in_when_calibration_ends() -> None:
         scores(mouthSmileLeft=0.7)] * 20
     tracker = Tracker(Scripted(script), estimator=BlendshapeEstimator(rig=FakeRig()),
                       calibrate_seconds=0.0, filter=None, lost=LostFaceParams(reacquire=0.2))
-    tracker.update(Frame(0, 0.0))
+    tracker.update(VideoFrame(0, 0.0))
     tracker.recalibrate(0.1)  # on request, while the smile is already on
-    out = np.array([tracker.update(Frame(i, i / 30)).au[AU12_L] for i in range(10, 30)])
+    out = np.array([tracker.update(VideoFrame(i, i / 30)).au[AU12_L] for i in range(10, 30)])
     assert np.all(np.diff(out) <= 1e-9) and np.min(np.diff(out)) > -0.35  # no jump
     assert out[0] == pytest.approx(0.6 / 0.9) and out[-1] == 0.0  # the smile became neutral
 
@@ -290,7 +290,7 @@ def test_captured_calibration_saves_and_reloads_into_a_new_tracker(tmp_path: Pat
     save_calibration(tracker.calibration, tmp_path / "c.json")
     loaded = load_calibration(tmp_path / "c.json", backend="livelink")
     again = fake_tracker([scores(mouthSmileLeft=0.6)], filter=None, calibration=loaded)
-    assert again.update(Frame(0, 0.0)).au[AU12_L] == pytest.approx(0.5)
+    assert again.update(VideoFrame(0, 0.0)).au[AU12_L] == pytest.approx(0.5)
 
 
 @pytest.mark.parametrize("text", ["{", "[]", '{"format": "avatardrive-calibration", "version": 9}'])
@@ -451,8 +451,8 @@ def test_face_landmarker_results_map_to_arkit_order_and_times_increase() -> None
     backend._mp, backend._video, backend._last_ms = mp, True, -1
     backend._landmarker, backend._order = Landmarker(), {}
     image = np.zeros((40, 80, 3), dtype=np.uint8)
-    first = backend.observe(Frame(0, 0.0, image))
-    backend.observe(Frame(1, 0.0, image))  # a repeated time still gets a later timestamp
+    first = backend.observe(VideoFrame(0, 0.0, image))
+    backend.observe(VideoFrame(1, 0.0, image))  # a repeated time still gets a later timestamp
     assert calls == [0, 1]
     assert first is not None and first.scores is not None and first.landmarks is not None
     assert first.scores[ARKIT_NAMES.index("browDownLeft")] == pytest.approx(0.01)
@@ -461,4 +461,4 @@ def test_face_landmarker_results_map_to_arkit_order_and_times_increase() -> None
     assert np.allclose(first.landmarks[0], [40.0, 10.0, 0.0])  # pixels
     backend.close()
     with pytest.raises(TrackingError, match="closed"):
-        backend.observe(Frame(2, 0.1, image))
+        backend.observe(VideoFrame(2, 0.1, image))

@@ -1,4 +1,4 @@
-"""Frame sources: video files, image folders, webcams, Live Link Face CSV recordings."""
+"""VideoFrame sources: video files, image folders, webcams, Live Link Face CSV recordings."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import pytest
 from avatardrive.errors import ParameterError, TrackingError
 from avatardrive.tracking import (
     ARKIT_NAMES,
-    Frame,
     FrameSource,
     ImageFolderSource,
     LiveLinkSource,
+    VideoFrame,
     VideoSource,
     WebcamSource,
     parse_timecode,
@@ -36,7 +36,7 @@ def write_video(path: Path, frames: list[np.ndarray], *, fps: float = 30.0,
     return path
 
 
-def drain(source: FrameSource, into: list[Frame]) -> list[Frame]:
+def drain(source: FrameSource, into: list[VideoFrame]) -> list[VideoFrame]:
     """Read ``source`` to its end, appending every frame to ``into``."""
     while (frame := source.read()) is not None:
         into.append(frame)
@@ -82,7 +82,7 @@ def test_truncated_video_reports_the_frame_and_keeps_those_before(tmp_path: Path
     data = path.read_bytes()
     cut = tmp_path / "cut.avi"
     cut.write_bytes(data[: int(len(data) * 0.6)])
-    kept: list[Frame] = []
+    kept: list[VideoFrame] = []
     with VideoSource(cut) as source, pytest.raises(TrackingError) as info:
         drain(source, kept)
     message = str(info.value)

@@ -54,9 +54,9 @@ from avatardrive.tracking._filters import (
     filter_latency,
 )
 from avatardrive.tracking._frames import (
-    Frame,
     FrameSource,
     ImageFolderSource,
+    VideoFrame,
     VideoSource,
     WebcamSource,
 )
@@ -83,7 +83,6 @@ __all__ = [
     "FaceLandmarkerBackend",
     "FaceMeshBackend",
     "FilterLatency",
-    "Frame",
     "FrameSource",
     "ImageFolderSource",
     "InverseRig",
@@ -97,6 +96,7 @@ __all__ = [
     "RecordedBlendshapes",
     "TrackResult",
     "Tracker",
+    "VideoFrame",
     "VideoSource",
     "WebcamSource",
     "blendshapes_to_au",

@@ -1,6 +1,6 @@
 """Tracking backends: MediaPipe FaceMesh, MediaPipe FaceLandmarker, recorded blendshapes.
 
-A backend turns a :class:`Frame` into an :class:`Observation` (or ``None`` when it finds no
+A backend turns a :class:`VideoFrame` into an :class:`Observation` (or ``None`` when it finds no
 face). MediaPipe is imported when a MediaPipe backend is made, never by ``import avatardrive``.
 
 MediaPipe's C++ core writes a few INFO/WARNING lines to stderr when a graph starts (they are not
@@ -30,7 +30,7 @@ from avatardrive._files import display_path
 from avatardrive.errors import TrackingError
 from avatardrive.tracking._arkit import ARKIT_NAMES, arkit_index
 from avatardrive.tracking._estimate import Observation
-from avatardrive.tracking._frames import Frame
+from avatardrive.tracking._frames import VideoFrame
 
 __all__ = [
     "MODEL_URL",
@@ -71,7 +71,7 @@ class Backend(Protocol):
     @property
     def kind(self) -> Literal["landmarks", "blendshapes"]: ...
 
-    def observe(self, frame: Frame) -> Observation | None:
+    def observe(self, frame: VideoFrame) -> Observation | None:
         """What the backend sees in ``frame``; ``None`` when there is no face."""
         ...
 
@@ -112,7 +112,7 @@ def _mediapipe() -> Any:
     return mediapipe
 
 
-def _image_of(frame: Frame, backend: str) -> npt.NDArray[np.uint8]:
+def _image_of(frame: VideoFrame, backend: str) -> npt.NDArray[np.uint8]:
     if frame.image is None:
         raise TrackingError(f"the {backend} backend needs images; frame {frame.index} has none "
                             f"(recorded blendshapes go through RecordedBlendshapes)")
@@ -207,7 +207,7 @@ class FaceMeshBackend(_Closing):
             )
         self._started = False
 
-    def observe(self, frame: Frame) -> Observation | None:
+    def observe(self, frame: VideoFrame) -> Observation | None:
         """Landmarks of the face in ``frame``, in pixels, or ``None`` when there is none."""
         if self._mesh is None:
             raise TrackingError("the facemesh backend is closed")
@@ -298,7 +298,7 @@ class FaceLandmarkerBackend(_Closing):
         self._landmarker: Any = _create_landmarker(mp, path, video=video)
         self._order: dict[str, int | None] = {}
 
-    def observe(self, frame: Frame) -> Observation | None:
+    def observe(self, frame: VideoFrame) -> Observation | None:
         """Blendshapes (ARKit order, image's sides) and landmarks of ``frame``'s face."""
         if self._landmarker is None:
             raise TrackingError("the blendshape backend is closed")
@@ -380,7 +380,7 @@ class RecordedBlendshapes(_Closing):
         self._index: npt.NDArray[np.intp] = np.zeros(0, dtype=np.intp)
         self._known: npt.NDArray[np.bool_] = np.zeros(0, dtype=bool)
 
-    def observe(self, frame: Frame) -> Observation | None:
+    def observe(self, frame: VideoFrame) -> Observation | None:
         """The frame's recorded weights in ARKit order (a recording always has a face)."""
         if frame.shapes is None or frame.shape_names is None:
             raise TrackingError(f"frame {frame.index} has no recorded blendshapes; the "

@@ -39,9 +39,9 @@ from avatardrive.errors import ParameterError, TrackingError
 
 __all__ = [
     "IMAGE_SUFFIXES",
-    "Frame",
     "FrameSource",
     "ImageFolderSource",
+    "VideoFrame",
     "VideoSource",
     "WebcamSource",
 ]
@@ -55,7 +55,7 @@ _EXACT_COUNT_SUFFIXES = (".avi", ".mp4", ".m4v", ".mov")
 
 
 @dataclass(frozen=True, eq=False)
-class Frame:
+class VideoFrame:
     """One frame from a source: an image, or recorded ARKit blendshape weights.
 
     Attributes
@@ -85,11 +85,15 @@ class Frame:
     head_pose: npt.NDArray[np.float32] | None = None
 
 
+# The former name, until tracking/_livelink.py (the lead's) imports VideoFrame; not exported.
+Frame = VideoFrame
+
+
 class FrameSource(abc.ABC):
     """The one interface of every frame source: ``open`` / ``read`` / ``close``.
 
     A source is a context manager (``with VideoSource(path) as source:`` opens and closes it).
-    ``read()`` returns the next :class:`Frame`, or ``None`` at the end of a finite source.
+    ``read()`` returns the next :class:`VideoFrame`, or ``None`` at the end of a finite source.
 
     Attributes
     ----------
@@ -128,7 +132,7 @@ class FrameSource(abc.ABC):
             self.frame_index = 0
         return self
 
-    def read(self) -> Frame | None:
+    def read(self) -> VideoFrame | None:
         """The next frame, or ``None`` at the end of the source.
 
         Raises
@@ -165,7 +169,7 @@ class FrameSource(abc.ABC):
     def _do_open(self) -> None: ...
 
     @abc.abstractmethod
-    def _do_read(self) -> Frame | None: ...
+    def _do_read(self) -> VideoFrame | None: ...
 
     def _do_close(self) -> None:  # noqa: B027 - optional hook
         pass
@@ -262,7 +266,7 @@ class WebcamSource(FrameSource):
         self._cap = cap
         self._t0 = self._clock()
 
-    def _do_read(self) -> Frame | None:
+    def _do_read(self) -> VideoFrame | None:
         ok, bgr = self._cap.read()
         now = self._clock() - self._t0
         if not ok or bgr is None:
@@ -270,7 +274,7 @@ class WebcamSource(FrameSource):
                 f"the camera stopped delivering frames after {self.frame_index}",
                 source=self.description,
             )
-        return Frame(self.frame_index, now, _to_rgb(_cv2(), bgr), mirrored=self.mirrored)
+        return VideoFrame(self.frame_index, now, _to_rgb(_cv2(), bgr), mirrored=self.mirrored)
 
     def _do_close(self) -> None:
         if self._cap is not None:
@@ -346,11 +350,11 @@ class VideoSource(FrameSource):
             self.count_tolerance = max(2, self.declared_frames // 100)
         self._cap = cap
 
-    def _do_read(self) -> Frame | None:
+    def _do_read(self) -> VideoFrame | None:
         ok, bgr = self._cap.read()
         i = self.frame_index
         if ok and bgr is not None:
-            return Frame(i, i / self.fps, _to_rgb(_cv2(), bgr), mirrored=self.mirrored)
+            return VideoFrame(i, i / self.fps, _to_rgb(_cv2(), bgr), mirrored=self.mirrored)
         if self.declared_frames and i < self.declared_frames - self.count_tolerance:
             raise TrackingError(
                 f"decoding stopped at frame {i} of the {self.declared_frames} the container "
@@ -410,7 +414,7 @@ class ImageFolderSource(FrameSource):
             )
         self.files = tuple(sorted(files, key=_natural_key))
 
-    def _do_read(self) -> Frame | None:
+    def _do_read(self) -> VideoFrame | None:
         i = self.frame_index
         if i >= len(self.files):
             return None
@@ -420,4 +424,4 @@ class ImageFolderSource(FrameSource):
         if bgr is None:
             raise TrackingError("the image does not decode", source=display_path(path),
                                 where=f"frame {i}")
-        return Frame(i, i / self.fps, _to_rgb(cv2, bgr), mirrored=self.mirrored)
+        return VideoFrame(i, i / self.fps, _to_rgb(cv2, bgr), mirrored=self.mirrored)

@@ -35,7 +35,7 @@ from avatardrive.tracking._filters import (
     OneEuroParams,
     make_filter,
 )
-from avatardrive.tracking._frames import Frame
+from avatardrive.tracking._frames import VideoFrame
 
 __all__ = ["DEFAULT_FILTER", "LostFaceParams", "TrackResult", "Tracker"]
 
@@ -217,7 +217,7 @@ class Tracker:
             seconds=self.calibrate_seconds if seconds is None else seconds
         )
 
-    def update(self, frame: Frame) -> TrackResult:
+    def update(self, frame: VideoFrame) -> TrackResult:
         """Track one frame.
 
         Returns
@@ -305,7 +305,7 @@ class Tracker:
             head = start_head + w * (head - start_head)
         return au, head
 
-    def _no_face(self, frame: Frame) -> TrackResult:
+    def _no_face(self, frame: VideoFrame) -> TrackResult:
         time = frame.time
         if self._lost_since is None:
             self._lost_since = time
