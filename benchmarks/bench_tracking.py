@@ -28,7 +28,7 @@ import numpy as np
 from avatardrive.facs import N_CHANNELS
 from avatardrive.tracking import (
     AttackDecayParams,
-    FaceMeshBackend,
+    FaceLandmarkerBackend,
     Observation,
     Tracker,
     VideoFrame,
@@ -44,7 +44,7 @@ WIDTH, HEIGHT, FPS = 640, 480, 30.0
 class TimedBackend:
     """Wraps a backend, adds up the time spent inside it and keeps what it saw."""
 
-    def __init__(self, backend: FaceMeshBackend) -> None:
+    def __init__(self, backend: FaceLandmarkerBackend) -> None:
         self.inner = backend
         self.name, self.version, self.kind = backend.name, backend.version, backend.kind
         self.seconds = 0.0
@@ -90,7 +90,7 @@ def replayed(seen: list[Observation | None], repeat: int = 5) -> float:
 
 def smile_levels(face: np.ndarray, cv2: Any, levels: int = 8) -> list[np.ndarray]:
     """The canvas with the lip corners lifted by 0 .. 0.08 inter-ocular distances."""
-    with FaceMeshBackend(static_image_mode=True) as backend:
+    with FaceLandmarkerBackend(video=False, zoom=None) as backend:
         observation = backend.observe(VideoFrame(0, 0.0, face))
     assert observation is not None and observation.landmarks is not None
     mesh = observation.landmarks.astype(np.float64)
@@ -137,7 +137,7 @@ def load_forward() -> Any:
 
 def speed(path: Path) -> dict[str, float]:
     rig = load_forward()
-    backend = TimedBackend(FaceMeshBackend())
+    backend = TimedBackend(FaceLandmarkerBackend())
     tracker = Tracker(backend, calibrate_seconds=1.0)
     decode = track = retarget = 0.0
     n = found = 0
@@ -178,7 +178,7 @@ def time_extraction(repeat: int = 2000) -> float:
 
     from avatardrive.tracking._backends import _mesh_array
 
-    with FaceMeshBackend(static_image_mode=True) as backend:
+    with FaceLandmarkerBackend(video=False, zoom=None) as backend:
         result = backend._mesh.process(np.ascontiguousarray(data.astronaut()))
     landmarks = result.multi_face_landmarks[0]
     began = time.perf_counter()
@@ -194,7 +194,7 @@ def rss_mb() -> float:
 
 
 def memory(path: Path, frames: int) -> dict[str, float]:
-    tracker = Tracker(FaceMeshBackend(), calibrate_seconds=1.0)
+    tracker = Tracker(FaceLandmarkerBackend(), calibrate_seconds=1.0)
     source = VideoSource(path).open()
     samples: list[tuple[int, float, float]] = []
     tracemalloc.start()

@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 from skimage import data
 
-from avatardrive.tracking import FaceMeshBackend, VideoFrame
+from avatardrive.tracking import FaceLandmarkerBackend, VideoFrame
 
 FPS = 30.0
 SIZE = 256
@@ -53,7 +53,7 @@ def lifted(image: np.ndarray, corners: np.ndarray, *, lift: float, iod: float) -
 def write_video(path: Path, *, seconds: float = 4.0) -> int:
     """Write the video; return its frame count."""
     image = face_image()
-    with FaceMeshBackend(static_image_mode=True) as backend:
+    with FaceLandmarkerBackend(video=False, zoom=None) as backend:
         observation = backend.observe(VideoFrame(0, 0.0, image))
     if observation is None or observation.landmarks is None:
         raise RuntimeError("FaceMesh found no face in the astronaut photo")

@@ -22,7 +22,9 @@ ALLOWED: dict[str, set[str]] = {
     "tracking": {"facs", "curves", "retarget"},
     "transport": set(),
     "pipeline": {"facs", "curves", "timeline", "synth", "retarget", "tracking", "transport"},
-    "views": {"facs", "curves", "timeline", "synth", "retarget", "tracking", "transport", "pipeline"},
+    "views": {
+        "facs", "curves", "timeline", "synth", "retarget", "tracking", "transport", "pipeline",
+    },
     "cli": {
         "facs", "curves", "timeline", "synth", "retarget", "tracking", "transport", "pipeline",
         "views",
@@ -38,6 +40,9 @@ GUARDED = {
     "pyqtgraph": {"views"},
     "pythonosc": {"transport"},
 }
+
+#: Modules (not whole packages) only some layers may import: only transport fetches URLs.
+GUARDED_MODULES = {"urllib.request": {"transport"}, "http.client": {"transport"}}
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -70,6 +75,8 @@ def test_imports_point_down_the_layers(path: Path) -> None:
             )
         elif parts[0] in GUARDED:
             assert layer in GUARDED[parts[0]], f"{path.relative_to(PACKAGE)} imports {module}"
+        elif module in GUARDED_MODULES:
+            assert layer in GUARDED_MODULES[module], f"{path.relative_to(PACKAGE)} imports {module}"
 
 
 def test_import_avatardrive_stays_light() -> None:

@@ -1,4 +1,4 @@
-"""The FaceMesh backend and the landmark AU estimator, on a real face and warps of it.
+"""The FaceLandmarker backend and the fused AU estimator, on a real face and warps of it.
 
 The face is ``skimage.data.astronaut()``; expressions are made by warping it through its own mesh
 (see ``conftest.FaceKit``). Displacements are in inter-ocular distances (IOD): a strong smile lifts
@@ -17,7 +17,7 @@ from conftest import FaceKit
 
 from avatardrive.facs import CHANNELS, N_CHANNELS, channels_of
 from avatardrive.tracking import (
-    FaceMeshBackend,
+    FaceLandmarkerBackend,
     LandmarkEstimator,
     Tracker,
     TrackResult,
@@ -31,13 +31,13 @@ cv2 = pytest.importorskip("cv2")
 
 
 @pytest.fixture(scope="module")
-def backend() -> Iterator[FaceMeshBackend]:
-    with FaceMeshBackend(static_image_mode=True) as mesh:
+def backend() -> Iterator[FaceLandmarkerBackend]:
+    with FaceLandmarkerBackend(video=False, zoom=None) as mesh:
         yield mesh
 
 
 @pytest.fixture
-def tracker(backend: FaceMeshBackend, face: FaceKit) -> Tracker:
+def tracker(backend: FaceLandmarkerBackend, face: FaceKit) -> Tracker:
     """An unfiltered tracker calibrated on the neutral astronaut."""
     tracker = Tracker(backend, filter=None, calibrate_seconds=0.0)
     first = tracker.update(VideoFrame(0, 0.0, face.image))
@@ -94,19 +94,21 @@ def test_smile_rises_monotonically_on_both_sides(tracker: Tracker, face: FaceKit
     for side in ("L", "R"):
         values = [au(r, f"AU12_{side}") for r in results]
         assert np.all(np.diff(values) > 0), (side, values)
-        assert values[-1] >= 0.7, (side, values)
+        # FaceLandmarker's landmarks follow about 60 % of this warp (FaceMesh's followed all of
+        # it): a 0.08 IOD lift reads about 0.3 (see the README's measured figures)
+        assert values[-1] >= 0.25, (side, values)
     assert max(others(r, 12) for r in results) < 0.2
 
 
 def test_one_corner_raises_only_that_sides_au12(tracker: Tracker, face: FaceKit) -> None:
     left = track(tracker, face.lift_corners(0.08, sides="L"))  # mesh 291: image right
     right = track(tracker, face.lift_corners(0.08, sides="R"))
-    assert au(left, "AU12_L") > 0.4 and au(left, "AU12_R") < 0.15
-    assert au(right, "AU12_R") > 0.4 and au(right, "AU12_L") < 0.15
+    assert au(left, "AU12_L") > 0.25 and au(left, "AU12_R") < 0.05
+    assert au(right, "AU12_R") > 0.25 and au(right, "AU12_L") < 0.05
     assert others(left, 12) < 0.2 and others(right, 12) < 0.2
 
 
-def test_mirrored_frames_keep_the_performers_sides(backend: FaceMeshBackend,
+def test_mirrored_frames_keep_the_performers_sides(backend: FaceLandmarkerBackend,
                                                    face: FaceKit) -> None:
     lifted = face.lift_corners(0.08, sides="L")
     mirror = np.ascontiguousarray(lifted[:, ::-1])
@@ -114,18 +116,18 @@ def test_mirrored_frames_keep_the_performers_sides(backend: FaceMeshBackend,
     tracker = Tracker(backend, filter=None, calibrate_seconds=0.0)
     tracker.update(VideoFrame(0, 0.0, neutral_mirror, mirrored=True))
     as_mirror = track(tracker, mirror, mirrored=True)
-    assert au(as_mirror, "AU12_L") > 0.4 and au(as_mirror, "AU12_R") < 0.15
+    assert au(as_mirror, "AU12_L") > 0.25 and au(as_mirror, "AU12_R") < 0.05
     # the same pixels called unmirrored put the smile on the other side
     plain = Tracker(backend, filter=None, calibrate_seconds=0.0)
     plain.update(VideoFrame(0, 0.0, neutral_mirror))
     as_photo = track(plain, mirror)
-    assert au(as_photo, "AU12_R") > 0.4 and au(as_photo, "AU12_L") < 0.15
+    assert au(as_photo, "AU12_R") > 0.25 and au(as_photo, "AU12_L") < 0.05
 
 
 def test_raised_brows_read_au1_and_au2(tracker: Tracker, face: FaceKit) -> None:
     weak, strong = (track(tracker, face.raise_brows(a)) for a in (0.05, 0.1))
     for name in ("AU1_L", "AU1_R", "AU2_L", "AU2_R"):
-        assert au(strong, name) >= 0.5, name
+        assert au(strong, name) >= 0.45, name
         assert au(strong, name) > au(weak, name) > 0.1, name
     assert others(strong, 1, 2) < 0.2
 
@@ -135,16 +137,18 @@ def test_closed_lids_read_au45(tracker: Tracker, face: FaceKit) -> None:
     for name in ("AU45_L", "AU45_R"):
         assert au(closed, name) >= 0.6, name
         assert au(closed, name) > au(half, name), name
-    assert others(closed, 45, 7) < 0.2  # AU7: the tracked lower lid rises with the upper
+    # AU7: the tracked lower lid rises with the upper; AU61-64: MediaPipe's eyeLookDown rises
+    # as the lids close, which reads as a lowered gaze
+    assert others(closed, 45, 7, 61, 62, 63, 64) < 0.2
 
 
 def test_lowered_corners_read_au15(tracker: Tracker, face: FaceKit) -> None:
     result = track(tracker, face.warp({61: (0.0, 0.05), 291: (0.0, 0.05)}))
-    assert au(result, "AU15_L") > 0.5 and au(result, "AU15_R") > 0.5
+    assert au(result, "AU15_L") > 0.4 and au(result, "AU15_R") > 0.4
     assert au(result, "AU12_L") == 0.0 and au(result, "AU12_R") == 0.0
 
 
-def test_roll_follows_an_in_plane_rotation(backend: FaceMeshBackend, face: FaceKit) -> None:
+def test_roll_follows_an_in_plane_rotation(backend: FaceLandmarkerBackend, face: FaceKit) -> None:
     # Counter-clockwise on screen moves the top of the head to the image's left: the
     # performer's right shoulder, so roll goes negative.
     centre = (face.image.shape[1] / 2, face.image.shape[0] / 2)
@@ -178,7 +182,7 @@ def test_yaw_and_roll_signs_on_a_synthetic_head(face: FaceKit) -> None:
 
 
 def test_blank_image_gives_neutral_and_one_warning(
-    backend: FaceMeshBackend, caplog: pytest.LogCaptureFixture
+    backend: FaceLandmarkerBackend, caplog: pytest.LogCaptureFixture
 ) -> None:
     tracker = Tracker(backend, calibrate_seconds=0.0)
     blank = np.full((256, 256, 3), 90, dtype=np.uint8)
@@ -226,7 +230,7 @@ def test_video_of_a_smile_replays_through_the_tracker(face: FaceKit, tmp_path: P
         writer.write(cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
     writer.release()
 
-    with VideoSource(path) as source, FaceMeshBackend() as backend:
+    with VideoSource(path) as source, FaceLandmarkerBackend() as backend:
         tracker = Tracker(backend, calibrate_seconds=0.4)
         results = []
         while (frame := source.read()) is not None:
@@ -236,7 +240,7 @@ def test_video_of_a_smile_replays_through_the_tracker(face: FaceKit, tmp_path: P
     smile = np.array([(au(r, "AU12_L") + au(r, "AU12_R")) / 2 for r in results])
     apex = int(np.argmax(smile))
     assert 0.8 <= apex / fps <= 1.6, apex / fps
-    assert smile.max() >= 0.6
+    assert smile.max() >= 0.25
     assert smile[:15].max() < 0.1 and smile[-8:].max() < 0.15
     assert np.corrcoef(smile, profile)[0, 1] > 0.9
     assert max(others(r, 12) for r in results) < 0.25

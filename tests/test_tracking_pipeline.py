@@ -1,5 +1,5 @@
 """Tracker pipeline without MediaPipe: filters, calibration files, face-lost handling, the
-blendshape path (a fake rig, and the real ``arkit52`` inverse), model files, import weight."""
+blendshape path (a fake rig, and the real ``arkit52`` inverse), import weight."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import json
 import logging
 import subprocess
 import sys
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -33,8 +32,6 @@ from avatardrive.tracking import (
     Tracker,
     VideoFrame,
     blendshapes_to_au,
-    check_model_file,
-    fetch_model,
     filter_latency,
     load_calibration,
     save_calibration,
@@ -73,7 +70,7 @@ class Scripted:
     script: list[np.ndarray | None]
     name: str = "livelink"
     version: str = "test"
-    kind: Literal["landmarks", "blendshapes"] = "blendshapes"
+    kind: Literal["face", "blendshapes"] = "blendshapes"
     calls: list[int] = field(default_factory=list)
 
     def observe(self, frame: VideoFrame) -> Observation | None:
@@ -258,21 +255,21 @@ def test_running_baseline_removes_a_drifted_neutral() -> None:
 
 
 def test_calibration_round_trip_and_backend_check(tmp_path: Path) -> None:
-    calibration = Calibration(backend="facemesh", backend_version="mediapipe 0.10.21",
+    calibration = Calibration(backend="facelandmarker", backend_version="mediapipe 1.2.3",
                               estimator_version=1, names=("a_L", "a_R", "gap"),
                               neutral=np.array([0.1, 0.2, 0.3]), head_pose=[1.0, -2.0, 0.5],
                               frames=30, performer="ana")
     path = tmp_path / "ana.json"
     save_calibration(calibration, path)
     data = json.loads(path.read_text())
-    assert data["backend"] == "facemesh" and data["measures"]["gap"] == 0.3
-    back = load_calibration(path, backend="facemesh")
+    assert data["backend"] == "facelandmarker" and data["measures"]["gap"] == 0.3
+    back = load_calibration(path, backend="facelandmarker")
     assert back.names == calibration.names and np.allclose(back.neutral, calibration.neutral)
     assert back.performer == "ana" and back.frames == 30
     assert np.allclose(back.head_pose, [1.0, -2.0, 0.5])
     with pytest.raises(TrackingError, match=r"ana\.json: backend: the calibration was made by "
-                                            r"the facemesh backend; expected blendshape"):
-        load_calibration(path, backend="blendshape")
+                                            r"the facelandmarker backend; expected livelink"):
+        load_calibration(path, backend="livelink")
 
 
 def test_tracker_refuses_a_calibration_from_another_backend() -> None:
@@ -356,68 +353,6 @@ def test_live_link_through_the_real_arkit52_inverse(tmp_path: Path) -> None:
     assert results[0].au.max() == 0.0
 
 
-# --- FaceLandmarker model files ------------------------------------------------------------------
-
-
-def test_model_file_missing(tmp_path: Path) -> None:
-    with pytest.raises(TrackingError, match=r"face_landmarker\.task: model file not found; "
-                                            r"download .*storage\.googleapis\.com"):
-        FaceLandmarkerBackend(tmp_path / "face_landmarker.task")
-
-
-def test_model_file_not_a_task_bundle(tmp_path: Path) -> None:
-    path = tmp_path / "model.task"
-    path.write_bytes(b"\x00" * 2048)
-    with pytest.raises(TrackingError, match=r"not a MediaPipe \.task bundle"):
-        check_model_file(path)
-
-
-def test_model_bundle_without_blendshapes(tmp_path: Path) -> None:
-    path = tmp_path / "model.task"
-    with zipfile.ZipFile(path, "w") as bundle:
-        bundle.writestr("face_detector.tflite", b"x" * 100)
-    with pytest.raises(TrackingError, match=r"no face_blendshapes\.tflite"):
-        check_model_file(path)
-
-
-def test_corrupt_model_bundle(tmp_path: Path) -> None:
-    pytest.importorskip("mediapipe")
-    path = tmp_path / "model.task"
-    with zipfile.ZipFile(path, "w") as bundle:
-        for name in ("face_detector.tflite", "face_landmarks_detector.tflite",
-                     "face_blendshapes.tflite"):
-            bundle.writestr(name, b"not a flatbuffer" * 64)
-    with pytest.raises(TrackingError, match=r"model\.task: MediaPipe cannot load the model"):
-        FaceLandmarkerBackend(path)
-    broken = tmp_path / "broken.task"
-    data = bytearray(path.read_bytes())
-    data[60:70] = b"\xff" * 10  # inside the first member: its CRC fails
-    broken.write_bytes(bytes(data))
-    with pytest.raises(TrackingError, match="corrupt"):
-        check_model_file(broken)
-
-
-def test_fetch_model_without_a_connection(tmp_path: Path) -> None:
-    dest = tmp_path / "face_landmarker.task"
-    with pytest.raises(TrackingError, match=r"cannot download the model .*without internet, "
-                                            r"download https://storage\.googleapis\.com"):
-        fetch_model(dest, url="http://127.0.0.1:9/face_landmarker.task", timeout=2.0)
-    assert not dest.exists()
-
-
-def test_fetch_model_rejects_a_bad_download(tmp_path: Path) -> None:
-    pytest.importorskip("mediapipe")
-    served = tmp_path / "served.task"
-    with zipfile.ZipFile(served, "w") as bundle:
-        bundle.writestr("face_blendshapes.tflite", b"junk" * 64)
-    dest = tmp_path / "face_landmarker.task"
-    with pytest.raises(TrackingError, match="not a usable model"):
-        fetch_model(dest, url=served.as_uri())
-    with pytest.raises(TrackingError, match="expected SHA-256"):
-        fetch_model(dest, url=served.as_uri(), sha256="0" * 64)
-    assert not dest.exists() and list(tmp_path.iterdir()) == [served]
-
-
 # --- layering -----------------------------------------------------------------------------------
 
 
@@ -430,8 +365,8 @@ def test_importing_avatardrive_and_tracking_stays_light() -> None:
 
 
 def test_face_landmarker_results_map_to_arkit_order_and_times_increase() -> None:
-    # No model file here: drive observe() with a stand-in for MediaPipe's landmarker and its
-    # result types (the same attribute names: face_landmarks, face_blendshapes, category_name).
+    # Drive observe() with a stand-in for MediaPipe's landmarker and its result types (the same
+    # attribute names: face_landmarks, face_blendshapes, facial_transformation_matrixes).
     mp = pytest.importorskip("mediapipe")
     calls: list[int] = []
 
@@ -442,14 +377,15 @@ def test_face_landmarker_results_map_to_arkit_order_and_times_increase() -> None
             names = ["_neutral", *sorted(ARKIT_NAMES[:-1])]  # MediaPipe: no tongueOut
             categories = [SimpleNamespace(category_name=n, score=0.01 * k)
                           for k, n in enumerate(names)]
-            return SimpleNamespace(face_landmarks=[points], face_blendshapes=[categories])
+            return SimpleNamespace(face_landmarks=[points], face_blendshapes=[categories],
+                                   facial_transformation_matrixes=[np.eye(4)])
 
         def close(self) -> None:
             pass
 
     backend = object.__new__(FaceLandmarkerBackend)
-    backend._mp, backend._video, backend._last_ms = mp, True, -1
-    backend._landmarker, backend._order = Landmarker(), {}
+    backend._mp, backend._video, backend._last_ms, backend._zoom = mp, True, -1, None
+    backend._landmarker, backend._searcher, backend._order = Landmarker(), None, {}
     image = np.zeros((40, 80, 3), dtype=np.uint8)
     first = backend.observe(VideoFrame(0, 0.0, image))
     backend.observe(VideoFrame(1, 0.0, image))  # a repeated time still gets a later timestamp
@@ -459,6 +395,7 @@ def test_face_landmarker_results_map_to_arkit_order_and_times_increase() -> None
     assert first.scores[ARKIT_NAMES.index("noseSneerRight")] == pytest.approx(0.51)
     assert first.scores[ARKIT_NAMES.index("tongueOut")] == 0.0
     assert np.allclose(first.landmarks[0], [40.0, 10.0, 0.0])  # pixels
+    assert first.head_pose is not None and np.allclose(first.head_pose, 0.0, atol=1e-4)
     backend.close()
     with pytest.raises(TrackingError, match="closed"):
         backend.observe(VideoFrame(2, 0.1, image))

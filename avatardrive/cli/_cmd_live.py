@@ -1,4 +1,4 @@
-"""Live tracking commands: ``live``, ``calibrate`` and ``models fetch``."""
+"""Live tracking commands: ``live`` and ``calibrate`` (``models fetch`` is in _cmd_models)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from avatardrive.synth import Mixer
 from avatardrive.tracking import (
     Backend,
     FaceLandmarkerBackend,
-    FaceMeshBackend,
     FrameSource,
     ImageFolderSource,
     LiveLinkSource,
@@ -23,7 +22,6 @@ from avatardrive.tracking import (
     Tracker,
     VideoSource,
     WebcamSource,
-    fetch_model,
     load_calibration,
     save_calibration,
 )
@@ -51,9 +49,7 @@ def open_source(args: argparse.Namespace) -> FrameSource:
 def open_backend(args: argparse.Namespace) -> Backend:
     if args.livelink is not None:
         return RecordedBlendshapes()
-    if args.model is not None:
-        return FaceLandmarkerBackend(args.model)
-    return FaceMeshBackend()
+    return FaceLandmarkerBackend(args.model)
 
 
 def make_tracker(args: argparse.Namespace, backend: Backend, out: TextIO) -> Tracker:
@@ -151,12 +147,6 @@ def _cmd_calibrate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
-def _cmd_models_fetch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    path = fetch_model(args.output)
-    out.write(f"wrote {path} (checked: it loads)\n")
-    return 0
-
-
 def add_input_options(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
     """The input options shared by ``live``, ``calibrate`` and ``puppet``.
 
@@ -174,8 +164,8 @@ def add_input_options(parser: argparse.ArgumentParser, *, required: bool = True)
                         help="the images are mirror images (a selfie preview); left and right "
                         "always mean the performer's own sides")  # fmt: skip
     parser.add_argument("--model", metavar="FILE",
-                        help="face_landmarker.task: use MediaPipe's 52 blendshapes "
-                        "(`avatardrive models fetch` downloads it)")  # fmt: skip
+                        help="another face_landmarker.task (default: the cached official "
+                        "model; `avatardrive models fetch` puts it there)")  # fmt: skip
     parser.add_argument("--calibrate-seconds", type=_args.seconds, default=1.0, metavar="SECONDS",
                         help="span of the neutral capture (1 s)")  # fmt: skip
 
@@ -191,7 +181,7 @@ def add_calibration_options(parser: argparse.ArgumentParser) -> None:
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``live``, ``calibrate`` and ``models`` to the ``avatardrive`` command line."""
+    """Add ``live`` and ``calibrate`` to the ``avatardrive`` command line."""
     live = commands.add_parser(
         "live",
         help="track a face (camera, video, images, Live Link CSV) and stream its AUs",
@@ -223,14 +213,3 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     calibrate.add_argument("-o", "--output", required=True, help="calibration file (.json)")
     calibrate.add_argument("--performer", default="", help="the performer's name, stored")
     calibrate.set_defaults(func=_cmd_calibrate)
-
-    models = commands.add_parser("models", help="model files for the blendshape backend")
-    actions = models.add_subparsers(dest="action", metavar="ACTION", required=True)
-    fetch = actions.add_parser(
-        "fetch",
-        help="download MediaPipe's face_landmarker.task and check it",
-        description="Download the official face_landmarker.task and check that it loads. Needs "
-        "internet; without it, the message says where to get the file.",
-    )
-    fetch.add_argument("-o", "--output", default="face_landmarker.task", help="where to save it")
-    fetch.set_defaults(func=_cmd_models_fetch)

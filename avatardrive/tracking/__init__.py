@@ -3,10 +3,14 @@
 - sources (one interface, :class:`FrameSource`: ``open`` / ``read`` / ``close``):
   :class:`WebcamSource`, :class:`VideoSource`, :class:`ImageFolderSource`,
   :class:`LiveLinkSource` (with :func:`read_live_link`, :func:`parse_timecode`)
-- backends: :class:`FaceMeshBackend` (default, offline), :class:`FaceLandmarkerBackend`
-  (52 blendshapes from a ``face_landmarker.task`` file, :func:`fetch_model`),
+- backends: :class:`FaceLandmarkerBackend` (MediaPipe Tasks: landmarks, 52 blendshapes and
+  head pose in one inference; :class:`FaceZoom` follows a small face with a crop),
   :class:`RecordedBlendshapes` (Live Link recordings)
-- estimation: :class:`LandmarkEstimator` (:class:`LandmarkGains`), :class:`BlendshapeEstimator`,
+- the model file: :func:`find_model`, :func:`default_model_path` (the user's cache),
+  :func:`check_model_file`, :func:`install_model`, :data:`MODEL_URL`, :data:`MODEL_SHA256`,
+  :data:`MODEL_FALLBACK` (downloading is ``avatardrive.transport``'s job)
+- estimation: :class:`FusedEstimator` (default: geometric and learned blended per AU),
+  :class:`LandmarkEstimator` (:class:`LandmarkGains`), :class:`BlendshapeEstimator`,
   :func:`blendshapes_to_au`, :func:`landmark_measures`
 - calibration: :class:`Calibration`, :func:`save_calibration`, :func:`load_calibration`,
   :class:`BaselineParams`
@@ -22,15 +26,7 @@ MediaPipe and OpenCV are imported only when a backend or an image source is used
 """
 
 from avatardrive.tracking._arkit import ARKIT_NAMES
-from avatardrive.tracking._backends import (
-    MODEL_URL,
-    Backend,
-    FaceLandmarkerBackend,
-    FaceMeshBackend,
-    RecordedBlendshapes,
-    check_model_file,
-    fetch_model,
-)
+from avatardrive.tracking._backends import Backend, FaceLandmarkerBackend, RecordedBlendshapes
 from avatardrive.tracking._calibration import (
     BaselineParams,
     Calibration,
@@ -41,6 +37,7 @@ from avatardrive.tracking._estimate import (
     ESTIMATOR_VERSION,
     BlendshapeEstimator,
     Estimator,
+    FusedEstimator,
     InverseRig,
     LandmarkEstimator,
     LandmarkGains,
@@ -67,12 +64,24 @@ from avatardrive.tracking._livelink import (
     parse_timecode,
     read_live_link,
 )
+from avatardrive.tracking._model import (
+    MODEL_FALLBACK,
+    MODEL_SHA256,
+    MODEL_URL,
+    check_model_file,
+    default_model_path,
+    find_model,
+    install_model,
+)
 from avatardrive.tracking._tracker import DEFAULT_FILTER, LostFaceParams, Tracker, TrackResult
+from avatardrive.tracking._zoom import FaceZoom, ZoomParams
 
 __all__ = [
     "ARKIT_NAMES",
     "DEFAULT_FILTER",
     "ESTIMATOR_VERSION",
+    "MODEL_FALLBACK",
+    "MODEL_SHA256",
     "MODEL_URL",
     "AttackDecayParams",
     "Backend",
@@ -81,9 +90,10 @@ __all__ = [
     "Calibration",
     "Estimator",
     "FaceLandmarkerBackend",
-    "FaceMeshBackend",
+    "FaceZoom",
     "FilterLatency",
     "FrameSource",
+    "FusedEstimator",
     "ImageFolderSource",
     "InverseRig",
     "LandmarkEstimator",
@@ -99,10 +109,13 @@ __all__ = [
     "VideoFrame",
     "VideoSource",
     "WebcamSource",
+    "ZoomParams",
     "blendshapes_to_au",
     "check_model_file",
-    "fetch_model",
+    "default_model_path",
     "filter_latency",
+    "find_model",
+    "install_model",
     "landmark_measures",
     "load_calibration",
     "measure_names",

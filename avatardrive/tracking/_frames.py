@@ -21,11 +21,12 @@ webcam. Replaying at the original pace is the caller's job (sources never sleep)
 from __future__ import annotations
 
 import abc
+import contextlib
 import logging
 import os
 import re
 import time as _time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -175,16 +176,54 @@ class FrameSource(abc.ABC):
         pass
 
 
+_QT_VARIABLES = ("QT_QPA_PLATFORM_PLUGIN_PATH", "QT_QPA_FONTDIR")
+
+
+@contextlib.contextmanager
+def qt_environment_kept() -> Iterator[None]:
+    """Undo what importing OpenCV does to Qt's environment.
+
+    The ``opencv-contrib-python`` wheel (which mediapipe requires) points
+    ``QT_QPA_PLATFORM_PLUGIN_PATH`` and ``QT_QPA_FONTDIR`` at its own Qt 5 plugins when ``cv2``
+    is imported; PySide6 (Qt 6) would then fail to load its platform plugin. The variables are
+    put back as they were (or removed) after the import.
+    """
+    saved = {name: os.environ.get(name) for name in _QT_VARIABLES}
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 def _cv2() -> Any:
     """OpenCV, imported on first use so that ``import avatardrive.tracking`` stays light."""
     try:
-        import cv2
+        with qt_environment_kept():
+            import cv2
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise TrackingError(
             f"OpenCV is not installed ({exc}); install the 'tracking' extra: "
             f"pip install 'avatardrive[tracking]'"
         ) from None
     return cv2
+
+
+@contextlib.contextmanager
+def _opencv_silenced(cv2: Any) -> Iterator[None]:
+    """OpenCV's own logging off for a moment (``cv2.utils.logging`` in OpenCV 5, top level
+    before)."""
+    logging_api: Any = getattr(getattr(cv2, "utils", None), "logging", None)
+    api: Any = logging_api if hasattr(logging_api, "getLogLevel") else cv2
+    level = api.getLogLevel()
+    api.setLogLevel(0)
+    try:
+        yield
+    finally:
+        api.setLogLevel(level)
 
 
 def _positive_fps(fps: float, what: str) -> float:
@@ -244,13 +283,9 @@ class WebcamSource(FrameSource):
 
     def _do_open(self) -> None:
         cv2 = _cv2()
-        level = cv2.getLogLevel()
-        cv2.setLogLevel(0)  # silent: OpenCV's warning about the missing device; we raise instead
-        try:
+        with _opencv_silenced(cv2):  # OpenCV's warning about a missing device; we raise instead
             cap = cv2.VideoCapture(self.index)
             opened = bool(cap.isOpened())
-        finally:
-            cv2.setLogLevel(level)
         if not opened:
             cap.release()
             raise TrackingError(f"no camera at index {self.index}", source=self.description)

@@ -26,7 +26,7 @@ from avatardrive.tracking._estimate import (
     ESTIMATOR_VERSION,
     BlendshapeEstimator,
     Estimator,
-    LandmarkEstimator,
+    FusedEstimator,
     Observation,
 )
 from avatardrive.tracking._filters import (
@@ -107,8 +107,8 @@ class TrackResult:
 
 
 def _default_estimator(backend: Backend) -> Estimator:
-    if backend.kind == "landmarks":
-        return LandmarkEstimator()
+    if backend.kind == "face":
+        return FusedEstimator()
     return BlendshapeEstimator()
 
 
@@ -118,7 +118,7 @@ class Tracker:
     Parameters
     ----------
     backend : Backend
-        :class:`FaceMeshBackend`, :class:`FaceLandmarkerBackend` or :class:`RecordedBlendshapes`.
+        :class:`FaceLandmarkerBackend` or :class:`RecordedBlendshapes`.
         The tracker does not close it.
     calibration : Calibration, optional
         A neutral made earlier by the same backend. Without one, the first
@@ -133,8 +133,8 @@ class Tracker:
     baseline : BaselineParams, optional
         A slowly-updating baseline for long sessions (off by default).
     estimator : Estimator, optional
-        Default: :class:`LandmarkEstimator` for landmark backends, :class:`BlendshapeEstimator`
-        (rig ``arkit52``) for blendshape backends.
+        Default: :class:`FusedEstimator` for FaceLandmarker, :class:`BlendshapeEstimator`
+        (rig ``arkit52``) for recorded blendshapes.
     eyes_closed_after : float
         Seconds an eye must stay more than half closed before its closure moves from AU45
         (blink) to AU43 (eyes closed).

