@@ -201,7 +201,7 @@ def test_estimator_output_is_bounded_for_wild_measures() -> None:
     for _ in range(20):
         raw = estimator.activation(rng.normal(0, 1, len(names)), rng.normal(0, 1, len(names)))
         out = estimator.respond(raw)
-        assert out.dtype == np.float32 and np.all((out >= 0) & (out <= 1))
+        assert out.dtype == np.float64 and np.all((out >= 0) & (out <= 1))
     nan = estimator.respond(np.full(N_CHANNELS, np.nan))
     assert np.all(nan == 0)
 

@@ -104,8 +104,11 @@ class Estimator(Protocol):
         """Raw AU activations, shape ``(N_CHANNELS,)``, before the dead zone and clip."""
         ...
 
-    def respond(self, raw: FloatArray) -> Float32Array:
-        """The AU frame, float32 ``(N_CHANNELS,)`` in [0, 1], from raw activations."""
+    def respond(self, raw: FloatArray) -> FloatArray:
+        """The AU frame ``(N_CHANNELS,)`` in [0, 1] (NaN -> 0), from raw activations.
+
+        float64 like everything inside the tracker, which converts to float32 once, at its exit.
+        """
         ...
 
 
@@ -258,10 +261,10 @@ class LandmarkEstimator:
             raw -= g.small_face_dead_zone * min(shortfall, 1.0)
         return np.asarray(raw, dtype=np.float64)
 
-    def respond(self, raw: FloatArray) -> Float32Array:
+    def respond(self, raw: FloatArray) -> FloatArray:
         dz = self.gains.dead_zone
         out = (raw - dz) * (1.0 / (1.0 - dz))
-        return np.fmin(np.fmax(out, 0.0), 1.0).astype(np.float32)  # fmax turns NaN into 0
+        return np.fmin(np.fmax(out, 0.0), 1.0)  # fmax turns NaN into 0
 
 
 class InverseRig(Protocol):
@@ -361,8 +364,8 @@ class BlendshapeEstimator:
         au = self.rig.inverse_frame(self.weights(measures, neutral))
         return np.asarray(au, dtype=np.float64).reshape(N_CHANNELS)
 
-    def respond(self, raw: FloatArray) -> Float32Array:
-        return np.fmin(np.fmax(raw, 0.0), 1.0).astype(np.float32)  # fmax turns NaN into 0
+    def respond(self, raw: FloatArray) -> FloatArray:
+        return np.fmin(np.fmax(raw, 0.0), 1.0)  # fmax turns NaN into 0
 
 
 def scores_from_mapping(
@@ -515,5 +518,5 @@ class FusedEstimator:
         geometric, learned = self.parts(measures, neutral)
         return np.asarray(self._w * geometric + (1.0 - self._w) * learned, dtype=np.float64)
 
-    def respond(self, raw: FloatArray) -> Float32Array:
-        return np.fmin(np.fmax(raw, 0.0), 1.0).astype(np.float32)  # fmax turns NaN into 0
+    def respond(self, raw: FloatArray) -> FloatArray:
+        return np.fmin(np.fmax(raw, 0.0), 1.0)  # fmax turns NaN into 0
