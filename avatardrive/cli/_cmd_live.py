@@ -8,6 +8,7 @@ from typing import TextIO
 
 from avatardrive.cli import _args
 from avatardrive.cli._cmd_timeline import check_output
+from avatardrive.cli._tracking_options import ESTIMATORS, ListCameras, make_estimator
 from avatardrive.curves import write_curves
 from avatardrive.errors import TrackingError
 from avatardrive.pipeline import LiveSession, open_routes
@@ -53,7 +54,9 @@ def open_backend(args: argparse.Namespace) -> Backend:
 
 
 def make_tracker(args: argparse.Namespace, backend: Backend, out: TextIO) -> Tracker:
-    filter_options = {"filter": None} if getattr(args, "no_filter", False) else {}
+    filter_options: dict[str, object] = {"estimator": make_estimator(args, backend)}
+    if getattr(args, "no_filter", False):
+        filter_options["filter"] = None
     if getattr(args, "calibration", None):
         calibration = load_calibration(args.calibration, backend=backend.name)
         out.write(f"using the neutral in {args.calibration}\n")
@@ -155,6 +158,8 @@ def add_input_options(parser: argparse.ArgumentParser, *, required: bool = True)
     source = parser.add_mutually_exclusive_group(required=required)
     camera_help = "webcam index (OpenCV)" if required else "webcam index (default: 0)"
     source.add_argument("--camera", type=int, metavar="N", help=camera_help)
+    source.add_argument("--list-cameras", action=ListCameras, nargs=0,
+                        help="list the cameras OpenCV can open, and exit")  # fmt: skip
     source.add_argument("--video", metavar="FILE", help="a video file")
     source.add_argument("--images", metavar="DIR", help="a folder of images, in name order")
     source.add_argument("--livelink", metavar="CSV", help="a Live Link Face CSV recording")
@@ -166,6 +171,9 @@ def add_input_options(parser: argparse.ArgumentParser, *, required: bool = True)
     parser.add_argument("--model", metavar="FILE",
                         help="another face_landmarker.task (default: the cached official "
                         "model; `avatardrive models fetch` puts it there)")  # fmt: skip
+    parser.add_argument("--estimator", choices=sorted(ESTIMATORS),
+                        help="AUs from landmark geometry, MediaPipe's blendshapes, or both "
+                        "fused per AU (default: fused; learned for --livelink)")  # fmt: skip
     parser.add_argument("--calibrate-seconds", type=_args.seconds, default=1.0, metavar="SECONDS",
                         help="span of the neutral capture (1 s)")  # fmt: skip
 

@@ -1,7 +1,7 @@
 """Live tracking: frame sources, MediaPipe backends, AU estimation, calibration, filtering.
 
 - sources (one interface, :class:`FrameSource`: ``open`` / ``read`` / ``close``):
-  :class:`WebcamSource`, :class:`VideoSource`, :class:`ImageFolderSource`,
+  :class:`WebcamSource` (:func:`list_cameras`), :class:`VideoSource`, :class:`ImageFolderSource`,
   :class:`LiveLinkSource` (with :func:`read_live_link`, :func:`parse_timecode`)
 - backends: :class:`FaceLandmarkerBackend` (MediaPipe Tasks: landmarks, 52 blendshapes and
   head pose in one inference; :class:`FaceZoom` follows a small face with a crop),
@@ -51,11 +51,13 @@ from avatardrive.tracking._filters import (
     filter_latency,
 )
 from avatardrive.tracking._frames import (
+    CameraInfo,
     FrameSource,
     ImageFolderSource,
     VideoFrame,
     VideoSource,
     WebcamSource,
+    list_cameras,
 )
 from avatardrive.tracking._landmarks import landmark_measures, measure_names
 from avatardrive.tracking._livelink import (
@@ -88,6 +90,7 @@ __all__ = [
     "BaselineParams",
     "BlendshapeEstimator",
     "Calibration",
+    "CameraInfo",
     "Estimator",
     "FaceLandmarkerBackend",
     "FaceZoom",
@@ -117,6 +120,7 @@ __all__ = [
     "find_model",
     "install_model",
     "landmark_measures",
+    "list_cameras",
     "load_calibration",
     "measure_names",
     "parse_timecode",
