@@ -54,6 +54,34 @@ class FaceKit:
         disp[idx] = shift
         return piecewise_affine(self.image if image is None else image, pts, pts + disp)
 
+    def cover_mouth(self, *, skin: bool, image: Image | None = None) -> Image:
+        """A black box, or a skin-coloured rounded shape with finger gaps (a hand), over the
+        mouth and chin of ``image`` (default: the neutral face)."""
+        import cv2
+
+        out = (self.image if image is None else image).copy()
+        mesh = self.mesh
+        left, right = mesh[61, :2], mesh[291, :2]
+        top, bottom = mesh[2, 1], mesh[17, 1] + 0.1 * self.iod
+        cx = (left[0] + right[0]) / 2
+        half = (right[0] - left[0]) / 2 + 0.15 * self.iod
+        if not skin:
+            cv2.rectangle(out, (int(cx - half), int(top)), (int(cx + half), int(bottom)),
+                          (0, 0, 0), -1)
+            return out
+        x, y = int(mesh[50, 0]), int(mesh[50, 1])  # the cheek's colour
+        colour = tuple(int(c) for c in np.median(out[y - 4:y + 4, x - 4:x + 4].reshape(-1, 3),
+                                                 axis=0))
+        centre = (int(cx), int((top + bottom) / 2))
+        axes = (int(half * 1.1), int((bottom - top) / 2 * 1.1))
+        cv2.ellipse(out, centre, axes, 0, 0, 360, colour, -1, cv2.LINE_AA)
+        shade = tuple(max(0, c - 25) for c in colour)
+        for k in (-1, 0, 1):
+            row = centre[1] + k * axes[1] // 3
+            cv2.line(out, (centre[0] - axes[0] + 6, row), (centre[0] + axes[0] - 6, row),
+                     shade, 1, cv2.LINE_AA)
+        return out
+
     def lift_corners(self, amount: float, *, sides: str = "LR") -> Image:
         """Lip corners up by ``amount`` IOD: ``"L"`` is the performer's left (mesh 291)."""
         corner = {"L": 291, "R": 61}

@@ -14,6 +14,7 @@
   :func:`blendshapes_to_au`, :func:`landmark_measures`
 - calibration: :class:`Calibration`, :func:`save_calibration`, :func:`load_calibration`,
   :class:`BaselineParams`
+- occlusion: :class:`MouthOcclusion` (:class:`OcclusionParams`): a covered mouth relaxes
 - filtering: :class:`OneEuroParams`, :class:`AttackDecayParams`, :func:`filter_latency`
 - the per-frame pipeline: :class:`Tracker` -> :class:`TrackResult`
 
@@ -75,6 +76,7 @@ from avatardrive.tracking._model import (
     find_model,
     install_model,
 )
+from avatardrive.tracking._occlusion import MOUTH_AUS, MouthOcclusion, OcclusionParams
 from avatardrive.tracking._tracker import DEFAULT_FILTER, LostFaceParams, Tracker, TrackResult
 from avatardrive.tracking._zoom import FaceZoom, ZoomParams
 
@@ -85,6 +87,7 @@ __all__ = [
     "MODEL_FALLBACK",
     "MODEL_SHA256",
     "MODEL_URL",
+    "MOUTH_AUS",
     "AttackDecayParams",
     "Backend",
     "BaselineParams",
@@ -104,7 +107,9 @@ __all__ = [
     "LiveLinkRecording",
     "LiveLinkSource",
     "LostFaceParams",
+    "MouthOcclusion",
     "Observation",
+    "OcclusionParams",
     "OneEuroParams",
     "RecordedBlendshapes",
     "TrackResult",

@@ -4,6 +4,7 @@
 
     backend.observe -> estimator.measure -> NeutralStage (capture / calibration, baseline)
       -> estimator.activation, respond -> filter -> EyeClosure (AU45 -> AU43)
+      -> MouthOcclusion (a covered mouth relaxes to neutral)
       -> LostFace (hold, relax, reacquire blend) -> one clamp to [0, 1], float32
 
 Inside, every value is float64; the one conversion to float32 and the one clamp (which also
@@ -44,6 +45,7 @@ from avatardrive.tracking._filters import (
     make_filter,
 )
 from avatardrive.tracking._frames import VideoFrame
+from avatardrive.tracking._occlusion import MouthOcclusion, OcclusionParams, mouth_appearance
 
 __all__ = ["DEFAULT_FILTER", "LostFaceParams", "TrackResult", "Tracker"]
 
@@ -104,6 +106,8 @@ class TrackResult:
         The mesh in pixels, when the backend gives one and found a face.
     calibrating : bool
         True while the neutral is being captured (the AU output is neutral meanwhile).
+    mouth_covered : float
+        How covered the mouth looks, 0-1 (its AU channels are relaxed by as much).
     """
 
     time: float
@@ -112,6 +116,7 @@ class TrackResult:
     face_found: bool
     landmarks: Float32Array | None = None
     calibrating: bool = False
+    mouth_covered: float = 0.0
 
 
 class EyeClosure:
@@ -298,6 +303,10 @@ class Tracker:
         (blink) to AU43 (eyes closed).
     head_relative : bool
         Report head pose relative to the calibrated neutral pose (default) or absolute.
+    occlusion : OcclusionParams or None
+        Relax the mouth's AUs while it looks covered (see :class:`MouthOcclusion`; needs images
+        and landmarks); ``None`` to switch it off. Its neutral appearance is taken with the
+        neutral capture, or, with a given calibration, over the first ``calibrate_seconds``.
     performer : str
         Stored with a calibration captured by this tracker.
 
@@ -320,6 +329,7 @@ class Tracker:
         eyes_closed_after: float = 0.5,
         head_relative: bool = True,
         performer: str = "",
+        occlusion: OcclusionParams | None = OcclusionParams(),  # noqa: B008 - frozen
     ) -> None:
         self.backend = backend
         self.estimator = estimator or _default_estimator(backend)
@@ -331,6 +341,8 @@ class Tracker:
         self._neutral.performer = performer
         self._eyes = EyeClosure(eyes_closed_after)
         self._face = LostFace(self.lost)
+        self._mouth = None if occlusion is None else MouthOcclusion(occlusion)
+        self._mouth_since: float | None = None  # collecting a reference outside a capture
         if calibration is not None:
             self.set_calibration(calibration)
         else:
@@ -382,12 +394,15 @@ class Tracker:
         if observation is None:
             au, head = self._face.lost(frame.index, time)
             self._eyes.reset()
+            if self._mouth is not None:
+                self._mouth.reset()
             return self._result(time, au, head, None, calibrating=self.calibrating)
         measures, pose = self.estimator.measure(observation, mirrored=frame.mirrored)
         capture = self._neutral.step(measures, pose, time)
         if capture is False:  # the output switches from neutral (or the old neutral): blend
             self._face.start_blend(time)
             self._reset_filter()
+        covered = self._mouth_step(frame, observation, capture, time)
         if self.calibration is None:
             au, head = np.zeros(N_CHANNELS), np.zeros(3)
         else:
@@ -395,9 +410,29 @@ class Tracker:
         if self._face.reacquired(time):  # found again: blend from where the output is
             self._reset_filter()
         au, head = self._face.found(au, head, time)
-        return self._result(time, au, head, observation, calibrating=bool(capture))
+        return self._result(time, au, head, observation, calibrating=bool(capture),
+                            covered=covered)
 
     # -- stages -------------------------------------------------------------------------------
+
+    def _mouth_step(
+        self, frame: VideoFrame, observation: Observation, capture: bool | None, time: float
+    ) -> float:
+        """Collect the mouth's neutral appearance, or measure how covered it is now."""
+        mouth = self._mouth
+        if mouth is None or frame.image is None or observation.landmarks is None:
+            return 0.0
+        appearance = mouth_appearance(frame.image, observation.landmarks)
+        if capture is not None:  # with the neutral capture (True: running; False: just ended)
+            mouth.add_reference(appearance)
+            if capture is False:
+                mouth.set_reference()
+        elif mouth.reference is None:  # a calibration was given: a reference of our own
+            self._mouth_since = time if self._mouth_since is None else self._mouth_since
+            mouth.add_reference(appearance)
+            if time - self._mouth_since >= self.calibrate_seconds:
+                mouth.set_reference()
+        return mouth.update(appearance, time)
 
     def _reset_filter(self) -> None:
         if self._filter is not None:
@@ -412,6 +447,8 @@ class Tracker:
         self._eyes.apply(au, time)
         if self._filter is not None:
             au = self._filter.update(au, time)
+        if self._mouth is not None:
+            self._mouth.apply(au)
         head = pose - calibration.head_pose if self.head_relative else pose
         return au, head
 
@@ -423,6 +460,7 @@ class Tracker:
         observation: Observation | None,
         *,
         calibrating: bool,
+        covered: float = 0.0,
     ) -> TrackResult:
         """The exit: the one clamp to [0, 1] (NaN -> 0) and the one conversion to float32."""
         out = np.fmin(np.fmax(au, 0.0), 1.0)  # fmax turns NaN into 0
@@ -435,4 +473,5 @@ class Tracker:
             face_found=observation is not None,
             landmarks=None if observation is None else observation.landmarks,
             calibrating=calibrating,
+            mouth_covered=covered,
         )
