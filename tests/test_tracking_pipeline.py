@@ -385,6 +385,7 @@ def test_face_landmarker_results_map_to_arkit_order_and_times_increase() -> None
 
     backend = object.__new__(FaceLandmarkerBackend)
     backend._mp, backend._video, backend._last_ms, backend._zoom = mp, True, -1, None
+    backend._last_box = None
     backend._landmarker, backend._searcher, backend._order = Landmarker(), None, {}
     image = np.zeros((40, 80, 3), dtype=np.uint8)
     first = backend.observe(VideoFrame(0, 0.0, image))

@@ -169,6 +169,7 @@ class FaceLandmarkerBackend(_Closing):
         self._landmarker: Any = _create_landmarker(mp, path, video=video)
         self._searcher: Any = None  # an IMAGE-mode landmarker for the zoom's search crops
         self._zoom = None if zoom is None else FaceZoom(zoom)
+        self._last_box: tuple[int, int, int, int] | None = None
         self._order: dict[str, int | None] = {}
 
     @property
@@ -187,6 +188,13 @@ class FaceLandmarkerBackend(_Closing):
         zoom = self._zoom
         box = None if zoom is None else zoom.view(pixels.shape)
         result = self._detect(pixels, box, stamp)
+        if result is None and box != self._last_box:
+            # the view moved: video mode looked where the face was in the previous view, so
+            # detect afresh in this one (video mode detects again from the next frame on)
+            result = self._search(pixels, box)
+        self._last_box = box
+        if result is None and box is not None:  # the face left the crop: try the whole frame
+            result, box = self._search(pixels, None), None
         if result is None and zoom is not None:
             search = zoom.search_box(pixels.shape)
             if search is not None:
@@ -215,7 +223,7 @@ class FaceLandmarkerBackend(_Closing):
         return self._unpack(result)
 
     def _search(
-        self, pixels: npt.NDArray[np.uint8], box: tuple[int, int, int, int]
+        self, pixels: npt.NDArray[np.uint8], box: tuple[int, int, int, int] | None
     ) -> tuple[Any, Float32Array, Any] | None:
         if self._searcher is None:
             self._searcher = _create_landmarker(self._mp, self.model, video=False)
