@@ -17,6 +17,8 @@ from conftest import FaceKit
 
 from avatardrive.facs import CHANNELS, N_CHANNELS, channels_of
 from avatardrive.tracking import (
+    ARKIT_NAMES,
+    BlendshapeEstimator,
     FaceLandmarkerBackend,
     LandmarkEstimator,
     Tracker,
@@ -244,3 +246,37 @@ def test_video_of_a_smile_replays_through_the_tracker(face: FaceKit, tmp_path: P
     assert smile[:15].max() < 0.1 and smile[-8:].max() < 0.15
     assert np.corrcoef(smile, profile)[0, 1] > 0.9
     assert max(others(r, 12) for r in results) < 0.25
+
+
+def test_learned_path_reads_a_smiling_rest_as_neutral(backend: FaceLandmarkerBackend,
+                                                      face: FaceKit) -> None:
+    # The astronaut smiles a little at rest: MediaPipe reads mouthSmile about 0.9.
+    seen = backend.observe(VideoFrame(0, 0.0, face.image))
+    assert seen is not None and seen.scores is not None
+    assert seen.scores[ARKIT_NAMES.index("mouthSmileLeft")] > 0.8
+    tracker = Tracker(backend, filter=None, calibrate_seconds=0.0,
+                      estimator=BlendshapeEstimator())
+    tracker.update(VideoFrame(0, 0.0, face.image))
+    assert track(tracker, face.image).au.max() < 0.05
+    smiles = [track(tracker, face.lift_corners(a)) for a in (0.02, 0.04, 0.06)]
+    values = [(au(r, "AU12_L") + au(r, "AU12_R")) / 2 for r in smiles]
+    # rises, then saturates: mouthSmile has only 0.1 left above this face's rest (one reason
+    # the fused estimator takes AU12 mostly from the landmarks)
+    assert values[1] > values[0] > 0.05 and values[2] >= values[1] - 0.03, values
+
+
+def test_head_pose_of_the_matrix_follows_an_in_plane_rotation(
+    backend: FaceLandmarkerBackend, face: FaceKit
+) -> None:
+    centre = (face.image.shape[1] / 2, face.image.shape[0] / 2)
+    poses = []
+    for angle in (-15.0, 0.0, 15.0):
+        matrix = cv2.getRotationMatrix2D(centre, angle, 1.0)
+        rotated = cv2.warpAffine(face.image, matrix, face.image.shape[1::-1],
+                                 borderMode=cv2.BORDER_REFLECT)
+        observation = backend.observe(VideoFrame(0, 0.0, rotated))
+        assert observation is not None and observation.head_pose is not None
+        poses.append(observation.head_pose)
+    assert poses[0][2] - poses[1][2] == pytest.approx(15.0, abs=2.5)  # counter-clockwise:
+    assert poses[2][2] - poses[1][2] == pytest.approx(-15.0, abs=2.5)  # the performer's right
+    assert abs(poses[0][0] - poses[1][0]) < 5.0 and abs(poses[0][1] - poses[1][1]) < 5.0

@@ -15,7 +15,7 @@ from typing import ClassVar, Literal
 import numpy as np
 import pytest
 
-from avatardrive.errors import TrackingError
+from avatardrive.errors import ParameterError, TrackingError
 from avatardrive.facs import CHANNELS, N_CHANNELS, channels_of
 from avatardrive.tracking import (
     ARKIT_NAMES,
@@ -24,6 +24,7 @@ from avatardrive.tracking import (
     BlendshapeEstimator,
     Calibration,
     FaceLandmarkerBackend,
+    FusedEstimator,
     LiveLinkSource,
     LostFaceParams,
     Observation,
@@ -37,6 +38,7 @@ from avatardrive.tracking import (
     save_calibration,
 )
 from avatardrive.tracking._filters import AttackDecayFilter, OneEuroFilter
+from avatardrive.tracking._landmarks import pose_from_matrix
 
 AU12_L, AU12_R = channels_of(12)
 AU45_L, AU45_R = channels_of(45)
@@ -400,3 +402,70 @@ def test_face_landmarker_results_map_to_arkit_order_and_times_increase() -> None
     backend.close()
     with pytest.raises(TrackingError, match="closed"):
         backend.observe(VideoFrame(2, 0.1, image))
+
+
+# --- the learned rest, head pose from the matrix, the fused estimator ---------------------------
+
+
+def test_a_rest_near_one_is_removed_whole() -> None:
+    # MediaPipe reads mouthSmile 0.90 on a face at rest; capping the rest at 0.8 read AU12 0.45
+    # forever after calibration.
+    rest = scores(mouthSmileLeft=0.9)
+    script = [rest, rest, scores(mouthSmileLeft=0.925), scores(mouthSmileLeft=0.95),
+              scores(mouthSmileLeft=1.0)]
+    out = [r.au[AU12_L] for r in run(fake_tracker(script, filter=None), len(script))]
+    assert out == pytest.approx([0.0, 0.0, 0.25, 0.5, 1.0], abs=1e-6)
+
+
+def test_a_rest_at_one_does_not_blow_up_noise() -> None:
+    estimator = BlendshapeEstimator(rig=FakeRig())
+    neutral = scores(mouthSmileLeft=1.0)
+    weights = estimator.weights(scores(mouthSmileLeft=0.99), neutral)
+    assert weights.max() == 0.0
+    assert estimator.weights(scores(mouthSmileLeft=1.0, eyeBlinkLeft=0.5), neutral).max() == 0.5
+
+
+def test_head_pose_from_the_transformation_matrix() -> None:
+    def gl(rotation: np.ndarray) -> np.ndarray:
+        matrix = np.eye(4)
+        matrix[:3, :3] = rotation
+        matrix[2, 3] = -40.0  # 40 cm in front of the camera
+        return matrix
+
+    c, s = np.cos(np.radians(20)), np.sin(np.radians(20))
+    assert np.allclose(pose_from_matrix(gl(np.eye(3))), 0.0, atol=1e-9)
+    # (x right, y up, z toward the viewer); columns: the head's left, up and forward axes
+    turn_left = np.array([[c, 0, s], [0, 1, 0], [-s, 0, c]])  # forward swings to +x
+    look_up = np.array([[1, 0, 0], [0, c, s], [0, -s, c]])  # forward swings up
+    tilt_left = np.array([[c, s, 0], [-s, c, 0], [0, 0, 1]])  # the top of the head to +x
+    assert pose_from_matrix(gl(turn_left)) == pytest.approx([20.0, 0.0, 0.0], abs=1e-6)
+    assert pose_from_matrix(gl(look_up)) == pytest.approx([0.0, 20.0, 0.0], abs=1e-6)
+    assert pose_from_matrix(gl(tilt_left)) == pytest.approx([0.0, 0.0, 20.0], abs=1e-6)
+    assert np.all(pose_from_matrix(np.full((4, 4), np.nan)) == 0.0)
+
+
+def test_a_mirrored_frame_flips_yaw_and_roll_of_the_backends_pose() -> None:
+    seen = Observation(scores=np.zeros(len(ARKIT_NAMES), np.float32),
+                       head_pose=np.array([10.0, 5.0, -3.0], np.float32))
+    estimator = BlendshapeEstimator(rig=FakeRig())
+    assert estimator.measure(seen, mirrored=False)[1] == pytest.approx([10.0, 5.0, -3.0])
+    assert estimator.measure(seen, mirrored=True)[1] == pytest.approx([-10.0, 5.0, 3.0])
+
+
+def test_fused_estimate_is_the_weighted_blend_of_its_parts() -> None:
+    rng = np.random.default_rng(5)
+    fused = FusedEstimator(weights={12: 0.8, 15: 1.0}, rig=FakeRig())
+    names = fused.measure_names
+    assert names[-len(ARKIT_NAMES):] == ARKIT_NAMES and names[-len(ARKIT_NAMES) - 1] == "face_px"
+    neutral = np.concatenate([rng.normal(0, 0.1, len(names) - 52), np.full(52, 0.1)])
+    neutral[len(names) - 53] = 100.0  # face size in pixels
+    measures = neutral + np.concatenate([rng.normal(0, 0.05, len(names) - 52),
+                                         rng.uniform(0, 0.5, 52)])
+    geometric, learned = fused.parts(measures, neutral)
+    raw = fused.activation(measures, neutral)
+    assert raw[AU12_L] == pytest.approx(0.8 * geometric[AU12_L] + 0.2 * learned[AU12_L])
+    au15 = channels_of(15)[0]
+    assert raw[au15] == pytest.approx(geometric[au15])
+    assert raw[AU45_L] == pytest.approx(learned[AU45_L])  # not listed: learned only
+    with pytest.raises(ParameterError, match=r"fusion weight of AU12 is 1\.5; expected \[0, 1\]"):
+        FusedEstimator(weights={12: 1.5})
