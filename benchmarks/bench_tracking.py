@@ -1,7 +1,7 @@
 """Tracking speed and memory: a 640x480 video of the astronaut's face through the Tracker.
 
-Reports, per frame: decoding (OpenCV), the tracker's own time (MediaPipe FaceMesh, video mode),
-our added time (landmark estimation, calibration, filter, face-lost logic; plus the arkit52
+Reports, per frame: decoding (OpenCV), the tracker's own time (MediaPipe FaceLandmarker, video
+mode), our added time (fused estimation, calibration, filter, face-lost logic; plus the arkit52
 forward retarget when ``avatardrive.retarget`` is importable), end-to-end frames per second, and
 memory growth over a long replay (the video looped). Also the filter latency figures.
 
@@ -10,7 +10,7 @@ this 2-core machine; no memory growth over a long replay.
 
     python benchmarks/bench_tracking.py [--frames 300] [--long 3000]
 
-Needs the tracking extra (mediapipe, opencv-python-headless) and scikit-image (the face).
+Needs the tracking extra (mediapipe), the model (`avatardrive models fetch`) and scikit-image.
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ class TimedBackend:
 class Replay:
     """A backend that hands back recorded observations (no MediaPipe running)."""
 
-    name, version, kind = "facemesh", "replay", "landmarks"
+    name, version, kind = "facelandmarker", "replay", "face"
 
     def __init__(self, seen: list[Observation | None]) -> None:
         self.seen = seen
@@ -172,19 +172,23 @@ def speed(path: Path) -> dict[str, float]:
             "ours_alone": extract + alone + per_retarget, "fps": n / wall}
 
 
-def time_extraction(repeat: int = 2000) -> float:
-    """Seconds to turn MediaPipe's landmark message into a (478, 3) array (our code)."""
+def time_extraction(repeat: int = 500) -> float:
+    """Seconds to turn MediaPipe's result into arrays (our code): landmarks (478, 3), the 52
+    scores in ARKit order, head pose from the matrix."""
     from skimage import data
 
-    from avatardrive.tracking._backends import _mesh_array
+    from avatardrive.tracking._backends import _to_frame
+    from avatardrive.tracking._landmarks import pose_from_matrix
 
     with FaceLandmarkerBackend(video=False, zoom=None) as backend:
-        result = backend._mesh.process(np.ascontiguousarray(data.astronaut()))
-    landmarks = result.multi_face_landmarks[0]
-    began = time.perf_counter()
-    for _ in range(repeat):
-        _mesh_array(landmarks, 512, 512)
-    return (time.perf_counter() - began) / repeat
+        image = backend._image(np.ascontiguousarray(data.astronaut()), None)
+        result = backend._landmarker.detect(image)
+        began = time.perf_counter()
+        for _ in range(repeat):
+            _to_frame(result.face_landmarks[0], None, 512, 512)
+            backend._scores(result.face_blendshapes[0])
+            pose_from_matrix(np.asarray(result.facial_transformation_matrixes[0]))
+        return (time.perf_counter() - began) / repeat
 
 
 def rss_mb() -> float:
@@ -249,8 +253,8 @@ def main() -> int:
         print(f"face found in {s['found']:.0f} of {s['frames']:.0f} frames")
         print("per frame:")
         print(f"  decode (OpenCV, BGR->RGB)          {s['decode'] * 1e3:7.3f} ms")
-        print(f"  tracker: MediaPipe FaceMesh        {s['mediapipe'] * 1e3:7.3f} ms")
-        print(f"  ours: landmarks -> array           {s['extract'] * 1e3:7.3f} ms")
+        print(f"  tracker: MediaPipe FaceLandmarker  {s['mediapipe'] * 1e3:7.3f} ms")
+        print(f"  ours: result -> arrays             {s['extract'] * 1e3:7.3f} ms")
         print(f"  ours: estimate+calibrate+filter    {s['estimate'] * 1e3:7.3f} ms in the loop "
               f"(caches cold after MediaPipe); {s['alone'] * 1e3:.3f} ms replayed alone")
         retarget = ("not importable" if np.isnan(s["retarget"])

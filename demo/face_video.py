@@ -2,7 +2,7 @@
 
     python demo/face_video.py demo-out/face.avi
 
-MediaPipe FaceMesh finds the lip corners in the photo; each frame lifts them (and the cheeks a
+MediaPipe FaceLandmarker finds the lip corners in the photo; each frame lifts them (and the cheeks a
 little) with a smooth displacement field, following a rise-hold-fall profile, after a second of
 rest face for the tracker's calibration. Written with OpenCV as MJPG.
 """
@@ -56,7 +56,7 @@ def write_video(path: Path, *, seconds: float = 4.0) -> int:
     with FaceLandmarkerBackend(video=False, zoom=None) as backend:
         observation = backend.observe(VideoFrame(0, 0.0, image))
     if observation is None or observation.landmarks is None:
-        raise RuntimeError("FaceMesh found no face in the astronaut photo")
+        raise RuntimeError("FaceLandmarker found no face in the astronaut photo")
     mesh = observation.landmarks
     corners = mesh[list(CORNERS), :2]
     iod = float(np.linalg.norm(mesh[263, :2] - mesh[33, :2]))

@@ -185,10 +185,25 @@ class FaceLandmarkerBackend(_Closing):
         pixels = _image_of(frame, self.name)
         stamp = max(round(frame.time * 1000.0), self._last_ms + 1)
         self._last_ms = stamp
+        result, box = self._find(pixels, stamp)
+        if result is None:
+            return None
+        landmarks, scores, matrix = result
+        height, width = pixels.shape[:2]
+        points = _to_frame(landmarks, box, width, height)
+        if self._zoom is not None:
+            self._zoom.found(points, pixels.shape)
+        return Observation(landmarks=points, scores=scores,
+                           head_pose=pose_from_matrix(matrix).astype(np.float32))
+
+    def _find(
+        self, pixels: npt.NDArray[np.uint8], stamp: int
+    ) -> tuple[tuple[Any, Float32Array, Any] | None, tuple[int, int, int, int] | None]:
+        """The landmarker's result for this frame and the crop it was found in (None: whole)."""
         zoom = self._zoom
         box = None if zoom is None else zoom.view(pixels.shape)
         result = self._detect(pixels, box, stamp)
-        if result is None and box != self._last_box:
+        if result is None and self._video and box != self._last_box:
             # the view moved: video mode looked where the face was in the previous view, so
             # detect afresh in this one (video mode detects again from the next frame on)
             result = self._search(pixels, box)
@@ -198,19 +213,10 @@ class FaceLandmarkerBackend(_Closing):
         if result is None and zoom is not None:
             search = zoom.search_box(pixels.shape)
             if search is not None:
-                result = self._search(pixels, search)
-                box = search
-        if result is None:
-            if zoom is not None:
+                result, box = self._search(pixels, search), search
+            if result is None:
                 zoom.lost()
-            return None
-        landmarks, scores, matrix = result
-        height, width = pixels.shape[:2]
-        points = _to_frame(landmarks, box, width, height)
-        if zoom is not None:
-            zoom.found(points, pixels.shape)
-        return Observation(landmarks=points, scores=scores,
-                           head_pose=pose_from_matrix(matrix).astype(np.float32))
+        return result, box
 
     def _detect(
         self, pixels: npt.NDArray[np.uint8], box: tuple[int, int, int, int] | None, stamp: int

@@ -190,7 +190,7 @@ _OUTER_CORNERS = (33, 263)
 
 
 class LandmarkEstimator:
-    """AU estimates from FaceMesh landmark geometry (see the module docstring).
+    """AU estimates from the landmark geometry of MediaPipe's face mesh (see the module docstring).
 
     AUs estimated per side: 1, 2, 4, 5, 6, 7, 9, 10, 12, 15, 17, 18, 20, 24, 45 (eye closure;
     the tracker moves a sustained closure to AU43); midline: 25, 26 (both channels equal).
@@ -296,6 +296,9 @@ def load_inverse_rig(name: str) -> InverseRig:
 
 #: The highest rest a blendshape's scale is taken from (see :meth:`BlendshapeEstimator.weights`).
 MAX_REST = 0.95
+#: A relative weight below this counts as at rest: MediaPipe's frame-to-frame jitter on a still
+#: face, which would otherwise keep the inverse solve busy with dozens of tiny weights.
+AT_REST = 0.02
 
 
 class BlendshapeEstimator:
@@ -350,18 +353,23 @@ class BlendshapeEstimator:
 
         The whole calibrated rest is removed, however high (MediaPipe reads ``mouthSmile``
         0.90 on a face that smiles slightly at rest); only the divisor is floored at
-        ``1 - MAX_REST`` so that a rest near 1 does not amplify noise without bound.
+        ``1 - MAX_REST`` so that a rest near 1 does not amplify noise without bound. Relative
+        weights under :data:`AT_REST` count as 0.
         """
         rest = np.clip(neutral, 0.0, 1.0)
         span = np.maximum(1.0 - rest, 1.0 - MAX_REST)
         relative = np.clip((scores - rest) / span, 0.0, 1.0)
+        relative[relative < AT_REST] = 0.0
         n_shapes, index = self._placement
         weights = np.zeros(n_shapes, dtype=np.float32)
         weights[index] = relative
         return weights
 
     def activation(self, measures: FloatArray, neutral: FloatArray) -> FloatArray:
-        au = self.rig.inverse_frame(self.weights(measures, neutral))
+        weights = self.weights(measures, neutral)
+        if not weights.any():  # all at rest: nothing to solve
+            return np.zeros(N_CHANNELS)
+        au = self.rig.inverse_frame(weights)
         return np.asarray(au, dtype=np.float64).reshape(N_CHANNELS)
 
     def respond(self, raw: FloatArray) -> FloatArray:
