@@ -47,7 +47,6 @@ _LOWER_OUTER = (146, 91, 181, 84, 17, 314, 405, 321, 375)
 _LOWER_INNER = (95, 88, 178, 87, 14, 317, 402, 318, 324)
 # Upper face, rarely covered with the mouth: under the eyes, the nose bridge, the mid-cheeks.
 _REFERENCE = (117, 346, 118, 347, 6, 197, 151, 50, 280)
-_LUMA = np.array([0.299, 0.587, 0.114])
 
 
 @dataclass(frozen=True)
@@ -79,10 +78,11 @@ class OcclusionParams:
                 raise ParameterError(f"OcclusionParams.{name} is {value!r}; expected >= 0")
 
 
-_LIP_A = np.array(_UPPER_OUTER + _LOWER_OUTER, dtype=np.intp)
-_LIP_B = np.array(_UPPER_INNER + _LOWER_INNER, dtype=np.intp)
-_REF = np.array(_REFERENCE, dtype=np.intp)
-_N_LIP = len(_LIP_A)
+_POINTS = np.array(_UPPER_OUTER + _LOWER_OUTER + _UPPER_INNER + _LOWER_INNER + _REFERENCE,
+                   dtype=np.intp)
+_N_LIP = len(_UPPER_OUTER) + len(_LOWER_OUTER)
+# columns: brightness, then red chromaticity's numerator (R) and denominator (R + G + B)
+_MIX = np.array([[0.299, 1.0, 1.0], [0.587, 0.0, 1.0], [0.114, 0.0, 1.0]])
 
 
 def mouth_appearance(image: npt.NDArray[np.uint8], landmarks: npt.ArrayLike) -> FloatArray:
@@ -102,21 +102,21 @@ def mouth_appearance(image: npt.NDArray[np.uint8], landmarks: npt.ArrayLike) -> 
         reference's; lip brightness / reference brightness.
     """
     mesh = np.asarray(landmarks)
-    corners = mesh[(33, 263), :2]
-    radius = max(1, round(0.02 * float(np.hypot(*(corners[1] - corners[0])))))
-    points = np.concatenate([(mesh[_LIP_A, :2] + mesh[_LIP_B, :2]) * 0.5, mesh[_REF, :2]])
+    xy = mesh[_POINTS, :2]
+    n = _N_LIP
+    points = np.concatenate([(xy[:n] + xy[n:2 * n]) * 0.5, xy[2 * n:]])  # lip body, reference
+    (x0, y0), (x1, y1) = mesh[33, :2], mesh[263, :2]
+    radius = max(1, round(0.02 * math.hypot(float(x1 - x0), float(y1 - y0))))
     height, width = image.shape[:2]
-    offsets = np.arange(-radius, radius + 1)
-    centre = np.rint(points).astype(np.intp)
-    xs = np.clip(centre[:, :1] + offsets, 0, width - 1)
-    ys = np.clip(centre[:, 1:] + offsets, 0, height - 1)
-    rgb = image[ys[:, :, None], xs[:, None, :]].reshape(len(points), -1, 3).mean(axis=1)
-    luma = rgb @ _LUMA
-    red = rgb[:, 0] / (rgb.sum(axis=1) + 1.0)
-    lip_luma, ref_luma = luma[:_N_LIP], luma[_N_LIP:]
-    scale = float(ref_luma.mean()) + 1.0
+    grid = np.rint(points).astype(np.intp)[:, :, None] + np.arange(-radius, radius + 1)
+    np.clip(grid, 0, np.array([[width - 1], [height - 1]]), out=grid)
+    rgb = image[grid[:, 1, :, None], grid[:, 0, None, :]].mean(axis=(1, 2))  # (points, 3)
+    luma, red, total = (rgb @ _MIX).T
+    chroma = red / (total + 1.0)
+    lip_luma = luma[:n]
+    scale = float(luma[n:].mean()) + 1.0
     return np.array([float(lip_luma.std()) / scale,
-                     float(red[:_N_LIP].mean() - red[_N_LIP:].mean()),
+                     float(chroma[:n].mean() - chroma[n:].mean()),
                      float(lip_luma.mean()) / scale])
 
 
