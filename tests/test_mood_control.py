@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 from pythonosc.udp_client import SimpleUDPClient
-from receivers import free_port, osc_receiver, values_of, wait_for
+from receivers import default_sigint, free_port, osc_receiver, values_of, wait_for
 
 from avatardrive.facs import CHANNELS
 from avatardrive.pipeline import CommandRouter
@@ -46,7 +46,7 @@ def test_play_moves_its_mood_on_command_and_eases_it(tmp_path: Path) -> None:
         process = subprocess.Popen(
             [sys.executable, "-m", "avatardrive", "play", str(scene), "--to",
              f"osc://127.0.0.1:{port}", "--control", str(control)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=default_sigint,
         )  # fmt: skip
         smile = "/avatardrive/mouthSmileLeft"
         frown = "/avatardrive/mouthFrownLeft"

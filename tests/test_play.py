@@ -15,7 +15,15 @@ import pytest
 from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
 from pythonosc.osc_message_builder import OscMessageBuilder
 from pythonosc.udp_client import SimpleUDPClient
-from receivers import bundles, free_port, osc_receiver, running_oscdump, values_of, wait_for
+from receivers import (
+    bundles,
+    default_sigint,
+    free_port,
+    osc_receiver,
+    running_oscdump,
+    values_of,
+    wait_for,
+)
 
 from avatardrive.pipeline import Player, Route
 from avatardrive.retarget import load_rig
@@ -122,6 +130,7 @@ def test_ctrl_c_sends_a_neutral_frame_and_exits_0(tmp_path: Path) -> None:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            preexec_fn=default_sigint,
         )
         smile = "/avatardrive/mouthSmileRight"
         try:

@@ -31,6 +31,8 @@ INTENDED = {
     "AvatarPlan", "FloatRoute", "BoolRoute", "BinaryRoute", "TRACKING_FLAGS", "DerivedParameters",
     "ParameterFactory", "binary_bits", "load_avatar_config", "parse_avatar_config",
     "parse_oscquery_avatar", "plan_avatar", "plan_all",
+    # network fetches (the FaceLandmarker model)
+    "fetch_url", "fetch_wheel_member",
 }  # fmt: skip
 
 

@@ -20,6 +20,7 @@ from typing import TextIO
 from avatardrive import __version__
 from avatardrive.cli import (
     _cmd_live,
+    _cmd_models,
     _cmd_plot,
     _cmd_puppet,
     _cmd_recognize,
@@ -33,8 +34,8 @@ from avatardrive.errors import AvatarDriveError
 __all__ = ["main", "run"]
 
 _COMMAND_MODULES = (
-    _cmd_timeline, _cmd_rig, _cmd_stream, _cmd_live, _cmd_plot, _cmd_puppet, _cmd_vrchat,
-    _cmd_recognize,
+    _cmd_timeline, _cmd_rig, _cmd_stream, _cmd_live, _cmd_models, _cmd_plot, _cmd_puppet,
+    _cmd_vrchat, _cmd_recognize,
 )  # fmt: skip
 
 

