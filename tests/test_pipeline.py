@@ -401,7 +401,7 @@ def test_live_livelink_take_is_not_calibrated_unless_asked(tmp_path: Path) -> No
     assert "already relative to a rest face: no calibration" in stdout
     smile = read_au_curves(record).column("AU12_L")
     assert smile[0] > 0.4 and smile.min() > 0.4  # a smile from the first frame is kept
-    code, stdout, stderr = run_cli("live", "--livelink", str(take), "--fast", "--no-filter",
-                                   "--calibrate-seconds", "0.5", "--record", str(record))  # fmt: skip
+    asked = ("--calibrate-seconds", "0.5", "--record", str(record))
+    code, stdout, stderr = run_cli("live", "--livelink", str(take), "--fast", "--no-filter", *asked)
     assert code == 0, stderr
     assert read_au_curves(record).column("AU12_L")[-1] < 0.1  # asked: the smile is the neutral
