@@ -17,6 +17,7 @@ from avatardrive import __version__
 from avatardrive.cli import (
     _cmd_live,
     _cmd_plot,
+    _cmd_preview,
     _cmd_puppet,
     _cmd_rig,
     _cmd_stream,
@@ -26,7 +27,9 @@ from avatardrive.errors import AvatarDriveError
 
 __all__ = ["main", "run"]
 
-_COMMAND_MODULES = (_cmd_timeline, _cmd_rig, _cmd_stream, _cmd_live, _cmd_plot, _cmd_puppet)
+_COMMAND_MODULES = (
+    _cmd_timeline, _cmd_rig, _cmd_stream, _cmd_live, _cmd_plot, _cmd_puppet, _cmd_preview,
+)
 
 
 def _parser() -> argparse.ArgumentParser:

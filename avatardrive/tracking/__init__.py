@@ -1,4 +1,5 @@
-"""Live tracking: frame sources, MediaPipe backends, AU estimation, calibration, filtering.
+"""Live tracking: frame sources (and a video writer), MediaPipe backends, AU estimation,
+calibration, filtering.
 
 - sources (one interface, :class:`FrameSource`: ``open`` / ``read`` / ``close``):
   :class:`WebcamSource`, :class:`VideoSource`, :class:`ImageFolderSource`,
@@ -70,12 +71,14 @@ from avatardrive.tracking._livelink import (
 from avatardrive.tracking._openface import OpenFaceTake, is_openface_header, read_openface
 from avatardrive.tracking._takes import livelink_curves, openface_curves, read_take_curves
 from avatardrive.tracking._tracker import DEFAULT_FILTER, LostFaceParams, Tracker, TrackResult
+from avatardrive.tracking._video_out import VIDEO_CODECS, VideoWriter
 
 __all__ = [
     "ARKIT_NAMES",
     "DEFAULT_FILTER",
     "ESTIMATOR_VERSION",
     "MODEL_URL",
+    "VIDEO_CODECS",
     "AttackDecayParams",
     "Backend",
     "BaselineParams",
@@ -101,6 +104,7 @@ __all__ = [
     "TrackResult",
     "Tracker",
     "VideoSource",
+    "VideoWriter",
     "WebcamSource",
     "blendshapes_to_au",
     "check_model_file",
