@@ -303,8 +303,10 @@ def _nose(aus: _Frame) -> dict[str, FacePart]:
     lift = np.where(u < 0.0, base[0][1], base[1][1])
     tip = _line(0.09 * u, -0.36 - 0.025 * np.cos(0.5 * math.pi * u) + lift)
     parts["nose_tip"] = FacePart(tip, False)
-    parts["nose_bridge"] = FacePart(_line(np.array([0.055, 0.06, 0.075]),
-                                          np.array([0.05, -0.1, -0.22])), False, 0.6)  # fmt: skip
+    for side in SIDES:
+        bridge = _line(SIDE_SIGN[side] * np.array([0.055, 0.06, 0.075]),
+                       np.array([0.05, -0.1, -0.22]))  # fmt: skip
+        parts[f"nose_bridge_{side}"] = FacePart(bridge, False, 0.45)
     return parts
 
 
@@ -591,7 +593,7 @@ def _drawing_order() -> tuple[str, ...]:
     ]  # fmt: skip
     face = [f"{name}_{side}" for name in sided for side in SIDES]
     at = face.index("eye_L")
-    middle = ["nose_bridge", "nose_tip", "chin_crease", "lips", "mouth", "teeth_top",
+    middle = ["nose_bridge_L", "nose_bridge_R", "nose_tip", "chin_crease", "lips", "mouth", "teeth_top",
               "teeth_bottom", "tongue", "lip_line", "lower_lip"]  # fmt: skip
     return ("shoulders", "neck", "ear_L", "ear_R", "head", "hair", *face[:at], *middle,
             *face[at:])  # fmt: skip
