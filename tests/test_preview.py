@@ -79,8 +79,8 @@ def test_the_face_smiles_in_the_video(timeline: Path, tmp_path: Path) -> None:
 
 def test_with_plot_from_to_and_fps(timeline: Path, tmp_path: Path) -> None:
     target = tmp_path / "part.mp4"
-    code, out, _ = run_cli("preview", str(timeline), "-o", str(target), "--size", "200x200",
-                           "--with-plot", "--from", "0.5", "--to", "1.5", "--fps", "20")  # fmt: skip
+    options = ["--size", "200x200", "--with-plot", "--from", "0.5", "--to", "1.5", "--fps", "20"]
+    code, out, _ = run_cli("preview", str(timeline), "-o", str(target), *options)
     assert code == 0
     assert "curves of AU12" in out
     assert video_facts(target) == (20, 20.0, 200 + 320, 200)

@@ -593,8 +593,8 @@ def _drawing_order() -> tuple[str, ...]:
     ]  # fmt: skip
     face = [f"{name}_{side}" for name in sided for side in SIDES]
     at = face.index("eye_L")
-    middle = ["nose_bridge_L", "nose_bridge_R", "nose_tip", "chin_crease", "lips", "mouth", "teeth_top",
-              "teeth_bottom", "tongue", "lip_line", "lower_lip"]  # fmt: skip
+    middle = ["nose_bridge_L", "nose_bridge_R", "nose_tip", "chin_crease", "lips", "mouth",
+              "teeth_top", "teeth_bottom", "tongue", "lip_line", "lower_lip"]  # fmt: skip
     return ("shoulders", "neck", "ear_L", "ear_R", "head", "hair", *face[:at], *middle,
             *face[at:])  # fmt: skip
 
