@@ -26,6 +26,7 @@ __all__ = ["VIDEO_CODECS", "VideoWriter"]
 
 #: Suffix -> the FourCC OpenCV writes it with (built into every opencv-python wheel).
 VIDEO_CODECS = {".mp4": "mp4v", ".avi": "MJPG"}
+_CHANNELS = {"rgb": 3, "bgr": 3, "bgra": 4}
 
 
 class VideoWriter:
@@ -83,18 +84,24 @@ class VideoWriter:
             raise TrackingError(f"OpenCV cannot write {codec} video", source=source)
 
     def write(self, image: npt.NDArray[np.uint8], *, order: str = "rgb") -> None:
-        """Append one frame, shape (height, width, 3), uint8, channels in ``order``.
+        """Append one frame: uint8, shape (height, width, channels), channels in ``order``.
 
-        ``order="bgr"`` (OpenCV's own) saves a copy per frame.
+        ``order`` is ``"rgb"``, ``"bgr"`` (OpenCV's own: no conversion) or ``"bgra"`` (4
+        channels, e.g. the memory of a Qt ``RGB32`` image: converted by OpenCV, fast).
         """
         width, height = self.size
-        if image.shape != (height, width, 3) or image.dtype != np.uint8:
+        channels = _CHANNELS.get(order)
+        if channels is None:
+            raise ParameterError(f"channel order {order!r}; expected one of "
+                                 f"{', '.join(_CHANNELS)}")  # fmt: skip
+        if image.shape != (height, width, channels) or image.dtype != np.uint8:
             raise ParameterError(f"video frame of shape {image.shape} and type {image.dtype}; "
-                                 f"expected ({height}, {width}, 3) uint8")  # fmt: skip
+                                 f"expected ({height}, {width}, {channels}) uint8")  # fmt: skip
+        cv2 = _cv2()
         if order == "rgb":
-            image = np.ascontiguousarray(image[:, :, ::-1])
-        elif order != "bgr":
-            raise ParameterError(f"channel order {order!r}; expected 'rgb' or 'bgr'")
+            image = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
+        elif order == "bgra":
+            image = cv2.cvtColor(image, cv2.COLOR_BGRA2BGR)
         self._writer.write(image)
         self.frames += 1
 

@@ -111,6 +111,7 @@ class FacePainter:
         self._background = gui.QColor(_BACKGROUND)
         self._note_pen = gui.QPen(gui.QColor("#5d6b78"))
         self._side_pen = gui.QPen(gui.QColor("#8a96a3"))
+        self._plans: dict[str, tuple[Style, str | None]] = {}
         self._pens: dict[tuple[str, int], Any] = {}
         self._brushes: dict[tuple[str, int], Any] = {}
 
@@ -168,8 +169,7 @@ class FacePainter:
         painter.drawImage(rect.topLeft(), self._backdrop(rect))
         painter.save()
         painter.setRenderHint(self._qt.gui.QPainter.RenderHint.Antialiasing, True)
-        painter.setClipRect(rect)
-        painter.setTransform(self.transform(rect))
+        painter.setTransform(self.transform(rect))  # every part lies inside VIEW_BOX
         self._paint_parts(painter, geometry.parts)
         painter.restore()
 
@@ -198,23 +198,32 @@ class FacePainter:
             self._backdrops = {key: image}  # one size at a time
         return image
 
-    def _paint_parts(self, painter: Any, parts: Mapping[str, FacePart]) -> None:
-        clip: Any = None
-        for name, part in parts.items():
+    def _plan(self, name: str) -> tuple[Style, str | None]:
+        """How a part is drawn: its style, and the part it is clipped to (or ``None``)."""
+        plan = self._plans.get(name)
+        if plan is None:
             kind = _kind(name)
-            if part.strength < _FAINT or (name in STATIC_PARTS and parts is not STATIC_PARTS):
-                continue
-            style = STYLES[kind]
+            owner = None
             if kind in _CLIPPED:
-                owner = parts["mouth" if kind.startswith("teeth") else f"eye{name[-2:]}"]
-                if clip is not owner:
+                owner = "mouth" if kind.startswith("teeth") else f"eye{name[-2:]}"
+            plan = self._plans[name] = (STYLES[kind], owner)
+        return plan
+
+    def _paint_parts(self, painter: Any, parts: Mapping[str, FacePart]) -> None:
+        clip: str | None = None
+        static = parts is STATIC_PARTS
+        for name, part in parts.items():
+            if part.strength < _FAINT or (not static and name in STATIC_PARTS):
+                continue
+            style, owner = self._plan(name)
+            if owner != clip:
+                if owner is None:
+                    painter.setClipping(False)
+                else:
                     path = self._path()
-                    path.addPolygon(self._shape(owner))
+                    path.addPolygon(self._shape(parts[owner]))
                     painter.setClipPath(path)
-                    clip = owner
-            elif clip is not None:
-                painter.setClipping(False)
-                clip = None
+                clip = owner
             self._draw(painter, part, style)
         if clip is not None:
             painter.setClipping(False)

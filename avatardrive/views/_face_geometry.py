@@ -188,7 +188,12 @@ def _ellipse(cx: float, cy: float, rx: float, ry: float, n: int = 20) -> FloatAr
 
 
 def _line(x: FloatArray, y: FloatArray) -> FloatArray:
-    return np.column_stack([x, y])
+    """Points (n, 2) from ``x`` and ``y`` (arrays of one length, or one of them a number)."""
+    n = np.size(x) if np.ndim(x) else np.size(y)
+    points = np.empty((n, 2))
+    points[:, 0] = x
+    points[:, 1] = y
+    return points
 
 
 def _ring(upper: FloatArray, lower: FloatArray) -> FloatArray:
@@ -500,10 +505,11 @@ def _turn(parts: dict[str, FacePart], rotation: FloatArray) -> dict[str, FacePar
     z = np.where(behind, -0.1, z)
     xyz = np.column_stack([points, z]) - _PIVOT
     turned = xyz @ rotation.T + _PIVOT
-    pieces = np.split(turned[:, :2], np.cumsum(sizes)[:-1])
+    flat_2d = turned[:, :2]
+    ends = np.cumsum(sizes).tolist()
     return {
-        name: FacePart(piece, parts[name].closed, parts[name].strength)
-        for name, piece in zip(names, pieces, strict=True)
+        name: FacePart(flat_2d[end - size : end], parts[name].closed, parts[name].strength)
+        for name, size, end in zip(names, sizes, ends, strict=True)
     }
 
 

@@ -272,16 +272,13 @@ class PreviewFrames:
         """Frame ``index`` as RGB, shape (height, width, 3), uint8."""
         return rgb_array(self.draw(index))
 
-    def bgr(self, index: int) -> npt.NDArray[np.uint8]:
-        """Frame ``index`` as BGR (OpenCV's order), shape (height, width, 3), uint8."""
-        image = self.draw(index).convertToFormat(self._qt.gui.QImage.Format.Format_BGR888)
-        return _packed(image)
-
-
-def _packed(image: Any) -> npt.NDArray[np.uint8]:
-    height, width, stride = image.height(), image.width(), image.bytesPerLine()
-    raw = np.frombuffer(image.constBits(), dtype=np.uint8, count=stride * height)
-    return raw.reshape(height, stride)[:, : 3 * width].reshape(height, width, 3).copy()
+    def bgra(self, index: int) -> npt.NDArray[np.uint8]:
+        """Frame ``index`` as BGRA, shape (height, width, 4), uint8: a read-only view of
+        :attr:`image`'s memory (no copy), valid until the next draw."""
+        image = self.draw(index)
+        height, width, stride = image.height(), image.width(), image.bytesPerLine()
+        raw = np.frombuffer(image.constBits(), dtype=np.uint8, count=stride * height)
+        return raw.reshape(height, stride // 4, 4)[:, :width]
 
 
 @dataclass(frozen=True)
@@ -368,7 +365,7 @@ def write_preview(
     total = curves.n_frames
     with VideoWriter(target, fps=curves.fps, size=frames.size) as video:
         for index in range(total):
-            video.write(frames.bgr(index), order="bgr")
+            video.write(frames.bgra(index), order="bgra")
             tick(index + 1, total)
     return PreviewReport(source, total, curves.fps, frames.size, frames.units)
 

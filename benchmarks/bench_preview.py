@@ -1,0 +1,106 @@
+"""How fast the preview face renders off screen: the demo scene (30 s at 60 fps, 1800 frames).
+
+Measures, at 512 x 512 (``--size``):
+
+- the geometry alone (AU frame -> named outlines, numpy);
+- geometry and drawing (Qt's painter into an image);
+- the whole ``preview`` to an .mp4 (drawing, conversion, OpenCV's encoder), and the same with
+  ``--with-plot``;
+- the baseline, in the same run: the encoder alone writing one ready frame 1800 times.
+
+Each figure is frames per second of wall time and of this process's CPU time (the machine's 2
+cores are shared: CPU time says what the code costs, wall time what a user waits), and the ratio
+of the scene's length to the render's (x real time). Target (issue 16): at least 200 frames per
+second at 512 x 512 - the 30 s scene at 60 fps in under 10 s.
+
+    QT_QPA_PLATFORM=offscreen python benchmarks/bench_preview.py [--size 512x512] [--repeat 1]
+
+Needs the gui and tracking extras.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from avatardrive.cli._args import image_size
+from avatardrive.pipeline import load_curves
+from avatardrive.tracking import VideoWriter
+from avatardrive.views._face_draw import FaceRenderer
+from avatardrive.views._face_geometry import face_geometry
+from avatardrive.views._plot_qt import application, load_qt
+from avatardrive.views._preview import PreviewFrames, write_preview
+
+SCENE = Path(__file__).resolve().parent.parent / "demo" / "timelines" / "conversation.toml"
+TARGET_FPS = 200.0
+
+
+def timed(work: Callable[[], object]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of this process) of one call."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    work()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def row(name: str, frames: int, wall: float, cpu: float, scene: float) -> None:
+    print(f"  {name:<34} {frames / wall:8.0f} fps wall {frames / cpu:8.0f} fps CPU "
+          f"{wall:7.2f} s ({scene / wall:5.1f}x real time)")  # fmt: skip
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=image_size, default=(512, 512), metavar="WxH")
+    parser.add_argument("--repeat", type=int, default=1, help="take the best of N runs")
+    args = parser.parse_args()
+    qt = load_qt()
+    application(qt, offscreen=True)
+    curves = load_curves(SCENE)
+    n, scene = curves.n_frames, curves.duration
+    size = args.size
+    print(f"preview of {SCENE.name}: {n} frames at {curves.fps:g} fps ({scene:g} s), face "
+          f"{size[0]}x{size[1]} px; load average {os.getloadavg()[0]:.2f} on "
+          f"{os.cpu_count()} cores")  # fmt: skip
+    renderer = FaceRenderer(qt, size=size)
+    frames = PreviewFrames(qt, curves, size=size)
+    still = frames.bgra(n // 2).copy()
+
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder)
+
+        def encoder_alone() -> None:
+            with VideoWriter(out / "still.mp4", fps=curves.fps, size=frames.size) as video:
+                for _ in range(n):
+                    video.write(still, order="bgra")
+
+        def preview(with_plot: bool) -> Callable[[], object]:
+            return lambda: write_preview(qt, curves, out / "scene.mp4", size=size,
+                                         with_plot=with_plot)  # fmt: skip
+
+        cases: list[tuple[str, Callable[[], object]]] = [
+            ("baseline: encoder alone", encoder_alone),
+            ("geometry alone", lambda: [face_geometry(f) for f in curves.values]),
+            ("geometry + drawing", lambda: [renderer.draw(f) for f in curves.values]),
+            ("preview -> .mp4", preview(False)),
+            ("preview --with-plot -> .mp4", preview(True)),
+        ]
+        results = {}
+        for name, work in cases:
+            best = min((timed(work) for _ in range(max(1, args.repeat))), key=lambda r: r[0])
+            results[name] = best
+            row(name, n, *best, scene)
+    wall, cpu = results["preview -> .mp4"]
+    base_wall, _ = results["baseline: encoder alone"]
+    print(f"preview -> .mp4: {n / wall:.0f} frames/s wall, {n / cpu:.0f} frames/s CPU "
+          f"(target {TARGET_FPS:g}); the scene in {wall:.2f} s (target < 10 s); the encoder "
+          f"alone is {base_wall / wall:.0%} of it")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
