@@ -99,7 +99,14 @@ def test_a_gif_plays_at_most_25_fps(timeline: Path, tmp_path: Path) -> None:
         for index in range(gif.n_frames):  # Pillow merges repeated frames, adding their times
             gif.seek(index)
             durations.append(gif.info["duration"])
-    assert sum(durations) == 2000 and set(durations) <= {40 * k for k in range(1, 51)}
+        assert sum(durations) == 2000 and set(durations) <= {40 * k for k in range(1, 51)}
+        gif.seek(0)
+        first = np.asarray(gif.convert("RGB"), dtype=np.int16)
+        gif.seek(gif.n_frames // 2)  # unchanged pixels are transparent: the earlier frame shows
+        middle = np.asarray(gif.convert("RGB"), dtype=np.int16)
+    changed = np.abs(middle - first).max(axis=2) > 40
+    assert 100 < changed.sum() < 0.2 * changed.size  # the smile, not a blank or garbled frame
+    assert changed[70:150, 40:160].sum() > 0.9 * changed.sum()  # from the eyes to the chin
 
 
 def test_a_contact_sheet_of_chosen_times(timeline: Path, tmp_path: Path) -> None:

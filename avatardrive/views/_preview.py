@@ -47,11 +47,14 @@ __all__ = [
 GIF_MAX_FPS = 25.0  # browsers slow down GIF frames shorter than 20 ms; 40 ms is safe
 GIF_MAX_SECONDS = 60.0
 PREVIEW_SUFFIXES = (*VIDEO_CODECS, ".gif", ".png")
+_GIF_COLOURS = 255  # one palette index is left for "unchanged since the last frame"
+_UNCHANGED = 255
 SHEET_TILES = 6  # tiles of a contact sheet when no times are chosen
 _LANES = 8  # AUs shown beside the face
 _ACTIVE = 0.05  # an AU whose peak stays below this gets no lane
 _SPAN = 8.0  # seconds of curves in view
-_CURSOR = 0.7  # the cursor's place across the view
+_CURSOR = 0.7  # the cursor's place across a scrolling view
+_STILL_SPAN = 12.0  # seconds: a clip up to this long is shown whole, the cursor moving over it
 _COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b",
             "#e377c2")  # fmt: skip
 _PANEL_BACKGROUND = "#ffffff"
@@ -94,7 +97,11 @@ class _Lanes:
         self._label_width = round(self.width * 0.3)
         self._plot_width = self.width - self._label_width - 8
         self._axis = max(16, round(self.height * 0.05))
-        self._span = _SPAN
+        # a clip that fits in one view stays still and the cursor moves across it; a longer one
+        # scrolls past a cursor that stays at _CURSOR of the view
+        self._still = curves.duration <= _STILL_SPAN
+        self._origin = curves.start if self._still else 0.0
+        self._span = max(curves.duration, 1.0 / curves.fps) if self._still else _SPAN
         self._pixels_per_second = self._plot_width / self._span
         self._chunks: dict[int, Any] = {}
         self.backdrop = self._draw_backdrop()
@@ -141,7 +148,7 @@ class _Lanes:
         width = self._plot_width
         image = gui.QImage(width, self.height, gui.QImage.Format.Format_RGB32)
         image.fill(gui.QColor(_PANEL_BACKGROUND))
-        t0 = k * self._span
+        t0 = self._origin + k * self._span
         painter = gui.QPainter(image)
         try:
             painter.setRenderHint(gui.QPainter.RenderHint.Antialiasing, True)
@@ -165,7 +172,7 @@ class _Lanes:
             painter.setPen(grid)
             bottom = top + each
             painter.drawLine(core.QPointF(0, bottom), core.QPointF(self._plot_width, bottom))
-        step = 1.0 if self._span <= 12 else 5.0
+        step = 1.0 if self._span <= 15 else 5.0
         first = max(0, math.ceil(t0 / step))
         last = math.floor((t0 + self._span) / step)
         for tick in range(first, last + 1):
@@ -205,15 +212,21 @@ class _Lanes:
         """Draw the lanes with the cursor at time ``t`` (seconds), the panel's left at ``left``."""
         gui, core = self._qt.gui, self._qt.core
         painter.drawImage(core.QPointF(left, 0), self.backdrop)
-        view_start = t - _CURSOR * self._span
         origin = left + self._label_width
-        k = math.floor(view_start / self._span)
-        offset = (view_start - k * self._span) * self._pixels_per_second
+        if self._still:
+            k, offset = 0, 0.0
+            cursor = origin + (t - self._origin) * self._pixels_per_second
+        else:
+            view_start = t - _CURSOR * self._span
+            k = math.floor(view_start / self._span)
+            offset = (view_start - k * self._span) * self._pixels_per_second
+            cursor = origin + _CURSOR * self._plot_width
         painter.save()
         painter.setClipRect(core.QRectF(origin, 0, self._plot_width, self.height))
         painter.drawImage(core.QPointF(origin - offset, 0), self._chunk(k))
-        painter.drawImage(core.QPointF(origin - offset + self._plot_width, 0), self._chunk(k + 1))
-        cursor = origin + _CURSOR * self._plot_width
+        if not self._still:
+            painter.drawImage(core.QPointF(origin - offset + self._plot_width, 0),
+                              self._chunk(k + 1))  # fmt: skip
         painter.setPen(gui.QPen(gui.QColor("#202020"), 1.5))
         painter.drawLine(core.QPointF(cursor, 0), core.QPointF(cursor, self.height - self._axis))
         painter.restore()
@@ -384,15 +397,27 @@ def _write_gif(
     clip = curves if fps == curves.fps else curves.resample(fps)
     frames = PreviewFrames(qt, clip, size=size, with_plot=with_plot)
     palette = _palette(image_module, frames)
-    pictures = []
+    colours = palette.getpalette()[: 3 * _GIF_COLOURS]
+    colours += [255, 0, 255] * (256 - _GIF_COLOURS)  # index 255: "unchanged" (transparent)
+    pictures, previous = [], None
     for index in range(clip.n_frames):
-        picture = image_module.fromarray(frames.rgb(index))
-        pictures.append(picture.quantize(palette=palette, dither=image_module.Dither.NONE))
+        quantized = image_module.fromarray(frames.rgb(index)).quantize(
+            palette=palette, dither=image_module.Dither.NONE
+        )
+        indices = np.asarray(quantized)
+        # pixels equal to the last frame's become transparent: the last frame shows through
+        # (disposal 1) and long transparent runs compress to almost nothing
+        shown = indices if previous is None else np.where(indices == previous, _UNCHANGED, indices)
+        previous = indices
+        picture = image_module.fromarray(shown.astype(np.uint8), mode="P")
+        picture.putpalette(colours)
+        pictures.append(picture)
         progress(index + 1, clip.n_frames)
     duration = round(1000.0 / fps)
     with atomic_output(target, binary=True) as file:
         pictures[0].save(file, format="GIF", save_all=True, append_images=pictures[1:],
-                         duration=duration, loop=0, optimize=False)  # fmt: skip
+                         duration=duration, loop=0, optimize=False, disposal=1,
+                         transparency=_UNCHANGED)  # fmt: skip
     return PreviewReport(display_path(target), len(pictures), 1000.0 / duration, frames.size,
                          frames.units)  # fmt: skip
 
@@ -402,7 +427,7 @@ def _palette(image_module: Any, frames: PreviewFrames) -> Any:
     n = frames.curves.n_frames
     samples = [frames.rgb(i) for i in sorted({0, n // 3, n // 2, 2 * n // 3, n - 1})]
     strip = image_module.fromarray(np.vstack(samples))
-    return strip.quantize(colors=256, method=image_module.Quantize.MEDIANCUT)
+    return strip.quantize(colors=_GIF_COLOURS, method=image_module.Quantize.MEDIANCUT)
 
 
 def _pillow() -> Any:
