@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pytest
 from test_puppet import ListSource, controller, spin
 
-from avatardrive.facs import N_CHANNELS, channel_index
+from avatardrive.facs import CHANNELS, N_CHANNELS, channel_index
 from avatardrive.pipeline import FramePump
 from avatardrive.views._face_geometry import face_geometry
 
@@ -69,3 +70,67 @@ def test_a_face_view_starts_neutral_and_shows_what_it_is_given(qt: Any) -> None:
     parts = view.geometry.parts
     assert np.allclose(parts["upper_lid_L"].points, parts["lower_lid_L"].points)  # left eye shut
     assert not np.allclose(parts["upper_lid_R"].points, parts["lower_lid_R"].points)
+
+
+# -- the monitor: the face of the stream it receives ------------------------------------------
+
+
+def smile() -> np.ndarray:
+    au = np.zeros(N_CHANNELS, dtype=np.float32)
+    for name, value in {"AU6_L": 0.5, "AU6_R": 0.5, "AU12_L": 0.9, "AU12_R": 0.7,
+                        "AU25_L": 0.4, "AU25_R": 0.4}.items():  # fmt: skip
+        au[channel_index(name)] = value
+    return au
+
+
+def test_stream_face_reads_au_channels_or_solves_arkit_shapes() -> None:
+    from avatardrive.retarget import load_rig
+    from avatardrive.views._stream_face import StreamFace
+
+    face = StreamFace()
+    assert face.frame({}) is None and face.source == "nothing received yet"
+    generic = {f"/avatardrive/au/{name}": float(v) for name, v in zip(CHANNELS, smile(),
+                                                                       strict=True)}  # fmt: skip
+    generic["/avatardrive/mouthSmileLeft"] = 0.2  # the rig's shapes come along: ignored
+    assert np.array_equal(face.frame(generic), smile())
+    assert face.source == f"AU channels ({N_CHANNELS})"
+    arkit = load_rig("arkit52")
+    weights = arkit.forward_frame(smile())
+    perfect_sync = {name[0].upper() + name[1:]: float(w)  # VMC Perfect Sync spelling
+                    for name, w in zip(arkit.shape_names, weights, strict=True)}  # fmt: skip
+    solved = face.frame(perfect_sync)
+    assert solved is not None and face.source == "arkit52 inverse of 52 shapes"
+    assert solved[channel_index("AU12_L")] == pytest.approx(0.9, abs=0.15)
+    assert solved[channel_index("AU12_L")] > solved[channel_index("AU12_R")]
+    assert face.frame({"Joy": 1.0, "A": 0.5}) is None
+    assert face.source.startswith("no AU channels or ARKit shapes")
+
+
+@pytest.mark.parametrize("url", ["osc://127.0.0.1:{port}?au=1",
+                                 "vmc://127.0.0.1:{port}?rig=arkit52"])
+def test_the_monitor_shows_the_face_of_an_avatardrive_stream(qt: Any, url: str) -> None:
+    from receivers import wait_for
+
+    from avatardrive.pipeline import open_routes
+    from avatardrive.transport import StreamMonitor
+    from avatardrive.views._monitor_view import MonitorWindow
+
+    with StreamMonitor(0) as monitor:
+        view = MonitorWindow(qt, monitor, interval_ms=10_000)
+        (route,) = open_routes([url.format(port=monitor.address[1])])
+        try:
+            view.start()
+            rest = view.face.geometry.parts["lips"].points.copy()
+            for index in range(3):
+                route.send(smile(), index=index, time=index / 30)
+            assert wait_for(lambda: monitor.snapshot().frames >= 3, timeout=5.0)
+            view.refresh()
+            qt.widgets.QApplication.processEvents()
+        finally:
+            route.sink.close()
+            view.finish()
+    caption = view.face_caption.text()
+    assert caption.startswith("AU channels" if "au=1" in url else "arkit52 inverse")
+    lips = view.face.geometry.parts["lips"].points
+    left_corner, rest_corner = lips[lips[:, 0].argmin()], rest[rest[:, 0].argmin()]
+    assert left_corner[1] - rest_corner[1] > 0.05  # the performer's left lip corner rose
