@@ -8,7 +8,7 @@ Qt objects are untyped (``Any``); see ``_plot_qt``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,6 +88,7 @@ STYLES: dict[str, Style] = {
 }
 _CLIPPED = {"iris", "pupil", "teeth_top", "teeth_bottom"}  # drawn inside the eye or the mouth
 _FAINT = 0.03  # parts weaker than this are not drawn
+_HEAD_PARTS = ("ear_L", "ear_R", "head", "hair")  # large fills, drawn once while they stay put
 
 
 def _kind(name: str) -> str:
@@ -107,6 +108,9 @@ class FacePainter:
         self._new_polygon = qt.pg.functions.create_qpolygonf
         self._polygon_values = qt.pg.functions.ndarray_from_qpolygonf
         self._backdrops: dict[tuple[float, float], Any] = {}
+        self._head_key: bytes | None = None
+        self._head_backdrop: Any = None
+        self._head_image: Any = None
         self._path = gui.QPainterPath
         self._background = gui.QColor(_BACKGROUND)
         self._note_pen = gui.QPen(gui.QColor("#5d6b78"))
@@ -166,12 +170,29 @@ class FacePainter:
 
     def paint(self, painter: Any, geometry: FaceGeometry, rect: Any) -> None:
         """Draw ``geometry`` into ``rect`` (a ``QRectF``) of an active painter, background too."""
-        painter.drawImage(rect.topLeft(), self._backdrop(rect))
+        painter.drawImage(rect.topLeft(), self._head(rect, geometry.parts))
         painter.save()
         painter.setRenderHint(self._qt.gui.QPainter.RenderHint.Antialiasing, True)
         painter.setTransform(self.transform(rect))  # every part lies inside VIEW_BOX
-        self._paint_parts(painter, geometry.parts)
+        self._paint_parts(painter, geometry.parts, skip=_HEAD_PARTS)
         painter.restore()
+
+    def _head(self, rect: Any, parts: Mapping[str, FacePart]) -> Any:
+        """The backdrop with the head's large fills (ears, skin, hair) on it, kept while they
+        stay put: they change only when the head turns, the jaw drops or the cheeks puff."""
+        key = b"".join(parts[name].points.tobytes() for name in _HEAD_PARTS)
+        backdrop = self._backdrop(rect)
+        if self._head_key != key or self._head_backdrop is not backdrop:
+            image = backdrop.copy()
+            painter = self._qt.gui.QPainter(image)
+            try:
+                painter.setRenderHint(self._qt.gui.QPainter.RenderHint.Antialiasing, True)
+                painter.setTransform(self.transform(self._qt.core.QRectF(image.rect())))
+                self._paint_parts(painter, {name: parts[name] for name in _HEAD_PARTS})
+            finally:
+                painter.end()
+            self._head_key, self._head_backdrop, self._head_image = key, backdrop, image
+        return self._head_image
 
     def _backdrop(self, rect: Any) -> Any:
         """The background, the body and the note, drawn once per size."""
@@ -209,11 +230,13 @@ class FacePainter:
             plan = self._plans[name] = (STYLES[kind], owner)
         return plan
 
-    def _paint_parts(self, painter: Any, parts: Mapping[str, FacePart]) -> None:
+    def _paint_parts(
+        self, painter: Any, parts: Mapping[str, FacePart], *, skip: Collection[str] = ()
+    ) -> None:
         clip: str | None = None
         static = parts is STATIC_PARTS
         for name, part in parts.items():
-            if part.strength < _FAINT or (not static and name in STATIC_PARTS):
+            if part.strength < _FAINT or (not static and name in STATIC_PARTS) or name in skip:
                 continue
             style, owner = self._plan(name)
             if owner != clip:

@@ -77,6 +77,8 @@ _MOUTH_HALF = 0.25
 _CHIN_Y = -1.17
 _JAW_DROP = {26: 0.17, 27: 0.36}  # face units the chin and lower lip move down at 1
 _N = 17  # points along a lip, lid or brow
+_SHUT = 0.995  # lid closure from which an eye counts as shut
+_SHUT_GAP = 0.002  # face units between the lips below which a mouth counts as shut
 _ACROSS7 = np.linspace(-1.0, 1.0, 7)
 _ACROSS11 = np.linspace(-1.0, 1.0, 11)
 _ACROSS_LIP = np.linspace(-1.0, 1.0, 2 * _N - 1)  # from the left corner to the right one
@@ -252,6 +254,7 @@ def _eye(aus: _Frame, side: Side, gaze: tuple[float, float]) -> dict[str, FacePa
     open_up, open_lo = base + up_h * bump, base - lo_h * np.sin(math.pi * u)
     upper = _line(x, shut + (1.0 - closure) * (open_up - shut))
     lower = _line(x, shut + (1.0 - closure) * (open_lo - shut))
+    seen = 1.0 if closure < _SHUT else 0.0  # the iris of a shut eye is not drawn
     centre_x, centre_y = s * 0.40, 0.125
     iris_x = centre_x + _EYEBALL * math.sin(math.radians(look_x * GAZE_UNIT_DEGREES[61]))
     iris_y = centre_y + _EYEBALL * math.sin(math.radians(look_y * GAZE_UNIT_DEGREES[63]))
@@ -261,8 +264,8 @@ def _eye(aus: _Frame, side: Side, gaze: tuple[float, float]) -> dict[str, FacePa
     ] + [_line(s * np.array([0.62, 0.70]), np.array([0.08, 0.03]))]
     return {
         f"eye_{side}": FacePart(_ring(upper, lower), True),
-        f"iris_{side}": FacePart(_ellipse(iris_x, iris_y, _IRIS, _IRIS), True),
-        f"pupil_{side}": FacePart(_ellipse(iris_x, iris_y, _PUPIL, _PUPIL, 14), True),
+        f"iris_{side}": FacePart(_ellipse(iris_x, iris_y, _IRIS, _IRIS), True, seen),
+        f"pupil_{side}": FacePart(_ellipse(iris_x, iris_y, _PUPIL, _PUPIL, 14), True, seen),
         f"upper_lid_{side}": FacePart(upper, False),
         f"lower_lid_{side}": FacePart(lower, False),
         f"lid_fold_{side}": FacePart(fold, False, 1.0 - 0.6 * closure),
@@ -386,14 +389,16 @@ def _mouth(aus: _Frame, jaw: float) -> dict[str, FacePart]:
     opening = _ring(lines["inner_top"], lines["inner_bottom"])
     teeth_top = _ring(lines["inner_top"], _line(x, lines["inner_top"][:, 1] - 0.05))
     teeth_bottom = _ring(_line(x, lines["inner_bottom"][:, 1] + 0.035), lines["inner_bottom"])
+    gap = float((lines["inner_top"][:, 1] - lines["inner_bottom"][:, 1]).max())
+    shown = 1.0 if gap > _SHUT_GAP else 0.0  # a closed mouth's inside is not drawn
     tongue_out = aus.both(19)
     bottom = float(lines["inner_bottom"][_N - 1, 1])
     tongue = _ellipse(0.0, bottom - 0.05 * tongue_out, 0.11, 0.02 + 0.11 * tongue_out)
     parts = {
         "lips": FacePart(_ring(lines["outer_top"], lines["outer_bottom"]), True),
-        "mouth": FacePart(opening, True),
-        "teeth_top": FacePart(teeth_top, True),
-        "teeth_bottom": FacePart(teeth_bottom, True),
+        "mouth": FacePart(opening, True, shown),
+        "teeth_top": FacePart(teeth_top, True, shown),
+        "teeth_bottom": FacePart(teeth_bottom, True, shown),
         "tongue": FacePart(tongue, True, tongue_out),
         "lip_line": FacePart(lines["inner_top"], False),
         "lower_lip": FacePart(lines["inner_bottom"], False),
