@@ -39,12 +39,13 @@ def _window(curves: Curves, start: float | None, end: float | None) -> Curves:
     return part
 
 
-def _percent(bar: _ProgressBar) -> Callable[[int, int], None]:
-    """Progress per frame, passed on to the bar only when the whole percentage changes."""
+def _percent(bar: _ProgressBar, *, step: int) -> Callable[[int, int], None]:
+    """Progress per frame, passed on to the bar only when the percentage passes a multiple of
+    ``step``."""
     shown = [-1]
 
     def update(done: int, total: int) -> None:
-        percent = 100 * done // max(total, 1)
+        percent = 100 * done // max(total, 1) // step * step
         if percent != shown[0]:
             shown[0] = percent
             bar(percent / 100)
@@ -61,9 +62,10 @@ def _cmd_preview(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     qt = load_qt()
     application(qt, offscreen=True)
     bar = _ProgressBar(err)
+    step = 1 if err.isatty() else 10  # a log gets ten updates, a terminal a hundred
     try:
         report = write_preview(qt, curves, args.output, size=args.size, with_plot=args.with_plot,
-                               times=args.at, progress=_percent(bar))  # fmt: skip
+                               times=args.at, progress=_percent(bar, step=step))  # fmt: skip
     finally:
         bar.close()
     width, height = report.size
