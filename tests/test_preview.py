@@ -150,3 +150,13 @@ def test_bad_requests_are_one_line_and_exit_2(
 def test_a_missing_input_names_the_file(tmp_path: Path, qt: Any) -> None:
     code, _, err = run_cli("preview", str(tmp_path / "nope.toml"), "-o", str(tmp_path / "x.mp4"))
     assert code == 2 and "nope.toml" in err and "no such file" in err
+
+
+def test_progress_reaches_the_bar_once_per_step() -> None:
+    from avatardrive.cli._cmd_preview import _percent
+
+    seen: list[float] = []
+    update = _percent(seen.append, step=10)  # type: ignore[arg-type]
+    for done in range(1, 1801):
+        update(done, 1800)
+    assert seen == [k / 10 for k in range(11)]  # 0 %, 10 %, ..., 100 %

@@ -252,26 +252,29 @@ class FacePainter:
             painter.setClipping(False)
 
     def _paint_note(self, painter: Any, rect: Any) -> None:
+        """"L" and "R" in the top corners, and between them what the picture shows (shortened
+        to "mirror view" where the whole note does not fit)."""
         gui = self._qt.gui
         font = painter.font()
-        size = max(6.0, rect.height() / 48)
+        size = max(6.0, min(rect.height() / 48, rect.width() / 30))
         font.setPointSizeF(size)
-        painter.setFont(font)
-        painter.setPen(self._note_pen)
-        margin = size * 0.8
-        metrics = gui.QFontMetricsF(font)
-        top = rect.y() + margin + metrics.ascent()
-        centre = rect.x() + (rect.width() - metrics.horizontalAdvance(MIRROR_NOTE)) / 2
-        painter.drawText(self._point(centre, top), MIRROR_NOTE)
         font.setBold(True)
         painter.setFont(font)
-        painter.setPen(self._side_pen)
         metrics = gui.QFontMetricsF(font)
+        margin = size * 0.8
+        top = rect.y() + margin + metrics.ascent()
+        painter.setPen(self._side_pen)
         painter.drawText(self._point(rect.x() + margin, top), "L")
-        painter.drawText(
-            self._point(rect.x() + rect.width() - margin - metrics.horizontalAdvance("R"), top),
-            "R",
-        )
+        right = rect.x() + rect.width() - margin - metrics.horizontalAdvance("R")
+        painter.drawText(self._point(right, top), "R")
+        room = rect.width() - 4 * margin - 2 * metrics.horizontalAdvance("R")
+        font.setBold(False)
+        painter.setFont(font)
+        metrics = gui.QFontMetricsF(font)
+        note = MIRROR_NOTE if metrics.horizontalAdvance(MIRROR_NOTE) <= room else "mirror view"
+        painter.setPen(self._note_pen)
+        centre = rect.x() + (rect.width() - metrics.horizontalAdvance(note)) / 2
+        painter.drawText(self._point(centre, top), note)
 
 
 class FaceRenderer:

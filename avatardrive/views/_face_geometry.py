@@ -62,7 +62,7 @@ HEAD_UNIT_DEGREES: dict[int, float] = {51: 45.0, 52: 45.0, 53: 30.0, 54: 30.0, 5
 #: Degrees of one unit of each gaze AU.
 GAZE_UNIT_DEGREES: dict[int, float] = {61: 30.0, 62: 30.0, 63: 25.0, 64: 25.0}
 #: The face units a picture shows: (x_min, x_max, y_min, y_max); the head at its most turned,
-#: nodded and jaw-dropped stays inside.
+#: nodded and jaw-dropped stays inside (only the shoulders run off the bottom).
 VIEW_BOX = (-1.75, 1.75, -1.95, 1.55)
 
 # The head: an ellipsoid (semi-axes in x, y, z, centre in y) and the point it turns about.
@@ -548,7 +548,8 @@ def _hair(outline: FloatArray, hairline: FloatArray, rotation: FloatArray) -> Fa
 def _body() -> dict[str, FacePart]:
     neck = np.array([[-0.42, -0.5], [0.42, -0.5], [0.46, -1.6], [-0.46, -1.6]])
     t = np.linspace(0.0, math.pi, 25)
-    shoulders = np.column_stack([-1.75 * np.cos(t), -1.95 + 0.45 * np.sin(t) ** 0.5])
+    top = np.column_stack([-1.75 * np.cos(t), -1.95 + 0.45 * np.sin(t) ** 0.5])
+    shoulders = np.vstack([top, [[1.75, -6.0], [-1.75, -6.0]]])  # runs off a tall picture
     return {"shoulders": FacePart(shoulders, True), "neck": FacePart(neck, True)}
 
 
