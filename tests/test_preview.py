@@ -11,7 +11,7 @@ import pytest
 from conftest import run_cli
 
 from avatardrive.curves import write_curves, zeros
-from avatardrive.facs import channel_index
+from avatardrive.facs import channel_index, channels_of
 
 cv2 = pytest.importorskip("cv2")
 Image = pytest.importorskip("PIL.Image")
@@ -160,3 +160,23 @@ def test_progress_reaches_the_bar_once_per_step() -> None:
     for done in range(1, 1801):
         update(done, 1800)
     assert seen == [k / 10 for k in range(11)]  # 0 %, 10 %, ..., 100 %
+
+
+def test_long_clips_scroll_past_the_cursor_and_short_ones_stand_still(qt: Any) -> None:
+    from avatardrive.views._preview import PreviewFrames, active_units
+
+    curves = zeros(200, fps=10.0)  # 20 s
+    curves.values[95:125, list(channels_of(12))] = 0.8  # a smile from 9.5 s to 12.5 s
+    curves.values[:, list(channels_of(51))] = 0.5  # the head turns: no lane for it
+    assert active_units(curves) == [12]
+    frames = PreviewFrames(qt, curves, size=(200, 200), with_plot=True)
+    assert frames.size == (200 + 320, 200) and frames.units == [12]
+    plot = np.s_[:, 200:]
+    before, during, later = (frames.rgb(i)[plot].astype(int) for i in (60, 110, 111))
+    assert np.abs(during - later).max() > 40  # one frame later the curves have moved
+    short = PreviewFrames(qt, curves.slice(9.0, 13.0), size=(200, 200), with_plot=True)
+    first, second = (short.rgb(i)[plot].astype(int) for i in (10, 11))
+    changed = np.abs(first - second).max(axis=2) > 40
+    columns = np.flatnonzero(changed.any(axis=0))
+    assert 0 < columns.ptp() < 12  # only the cursor moved
+    assert np.abs(before - during).max() > 40

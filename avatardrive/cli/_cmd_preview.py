@@ -112,7 +112,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )  # fmt: skip
     preview.add_argument(
         "--with-plot", action="store_true",
-        help="the face beside the curves of the most active AUs, scrolling past a time cursor",
+        help="the face beside the curves of the 8 most active AUs and a time cursor (a clip up "
+        "to 12 s is shown whole, a longer one scrolls)",
     )  # fmt: skip
     preview.add_argument("--from", dest="start", type=_args.time_point, metavar="SECONDS",
                          help="start here (default: the beginning)")  # fmt: skip

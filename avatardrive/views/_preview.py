@@ -40,6 +40,7 @@ __all__ = [
     "PREVIEW_SUFFIXES",
     "PreviewFrames",
     "PreviewReport",
+    "active_units",
     "sheet_times",
     "write_preview",
 ]
