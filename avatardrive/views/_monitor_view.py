@@ -8,7 +8,7 @@ becomes a series. The window samples the monitor ``rate`` times a second and sho
     [lines] the most active keys (largest range over the last 10 s), scrolling  | legend
     [bars]  the current values of the top N keys by size, names on the left
     [face]  on the right: the preview face of the AU frame behind the stream (AU channels of a
-            ``?au=1`` stream, or the arkit52 inverse of ARKit / Perfect Sync shapes)
+            ``?au=1`` stream, or the arkit52 / vrcft inverse of ARKit or VRChat FT shapes)
     status: frames · datagrams · malformed · keys · silent for
 
 :class:`MonitorHistory` (no Qt) keeps the samples; :class:`MonitorWindow` draws them.
