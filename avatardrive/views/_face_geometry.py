@@ -496,25 +496,41 @@ _FORWARD = {"lips": 0.05, "mouth": 0.05, "teeth_top": 0.04, "teeth_bottom": 0.04
 _BEHIND = {"ear_L", "ear_R"}
 
 
+@dataclass(frozen=True)
+class _Layout:
+    """Where each part's points sit in the stacked array, and how each point's depth is made."""
+
+    ends: list[int]
+    forward: FloatArray  # depth added to every point (lips stand out a little)
+    nose: npt.NDArray[np.bool_]  # points of the nose (depth from its profile)
+    behind: npt.NDArray[np.bool_]  # points behind the face (the ears)
+
+
+@cache
+def _layout(names: tuple[str, ...], sizes: tuple[int, ...]) -> _Layout:
+    """The same every frame: parts keep their names and sizes."""
+    return _Layout(
+        ends=np.cumsum(sizes).tolist(),
+        forward=np.repeat([_FORWARD.get(name, 0.0) for name in names], sizes),
+        nose=np.repeat([name.startswith(("nose", "nostril")) for name in names], sizes),
+        behind=np.repeat([name in _BEHIND for name in names], sizes),
+    )
+
+
 def _turn(parts: dict[str, FacePart], rotation: FloatArray) -> dict[str, FacePart]:
-    names = list(parts)
+    names = tuple(parts)
     flat = [parts[name].points for name in names]
-    sizes = [len(p) for p in flat]
+    sizes = tuple(len(p) for p in flat)
+    layout = _layout(names, sizes)
     points = np.vstack(flat)
-    z = _surface_z(points)
-    offsets = np.repeat([_FORWARD.get(name, 0.0) for name in names], sizes)
-    nose = np.repeat([name.startswith("nose") or name.startswith("nostril") for name in names],
-                     sizes)  # fmt: skip
-    z = z + offsets + np.where(nose, _nose_z(points), 0.0)
-    behind = np.repeat([name in _BEHIND for name in names], sizes)
-    z = np.where(behind, -0.1, z)
+    z = _surface_z(points) + layout.forward
+    z[layout.nose] += _nose_z(points[layout.nose])
+    z[layout.behind] = -0.1
     xyz = np.column_stack([points, z]) - _PIVOT
-    turned = xyz @ rotation.T + _PIVOT
-    flat_2d = turned[:, :2]
-    ends = np.cumsum(sizes).tolist()
+    flat_2d = (xyz @ rotation.T + _PIVOT)[:, :2]
     return {
         name: FacePart(flat_2d[end - size : end], parts[name].closed, parts[name].strength)
-        for name, size, end in zip(names, sizes, ends, strict=True)
+        for name, size, end in zip(names, sizes, layout.ends, strict=True)
     }
 
 
