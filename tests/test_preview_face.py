@@ -12,6 +12,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 from avatardrive.errors import ParameterError
 from avatardrive.facs import CHANNELS, N_CHANNELS, channel_index
@@ -71,6 +74,20 @@ def test_every_part_is_there_in_drawing_order_and_finite_inside_the_view() -> No
             bottom = -math.inf if name == "shoulders" else y0  # they run off a tall picture
             assert xs.min() >= x0 and xs.max() <= x1 and ys.min() >= bottom, name
             assert ys.max() <= y1, name
+
+
+@settings(max_examples=150, deadline=None)
+@given(arrays(np.float64, N_CHANNELS, elements=st.floats(0.0, 1.0)))
+def test_lids_and_lips_never_cross_whatever_the_frame(values: FloatArray) -> None:
+    face = face_geometry(values)
+    for side in "LR":
+        upper = face.parts[f"upper_lid_{side}"].points
+        lower = face.parts[f"lower_lid_{side}"].points
+        assert (upper[:, 1] >= lower[:, 1] - 1e-12).all()  # an eye never turns inside out
+    top, bottom = face.parts["lip_line"].points, face.parts["lower_lip"].points
+    assert (top[:, 1] >= bottom[:, 1] - 1e-12).all()  # the lips part, never cross
+    outer_top = face.parts["lips"].points[: len(top)]  # the outline starts along the top
+    assert (outer_top[:, 1] >= top[:, 1] - 1e-9).all()  # the upper lip has a thickness
 
 
 def test_bad_values_are_read_safely_and_a_bad_shape_is_refused() -> None:
