@@ -19,7 +19,6 @@ from hypothesis.extra.numpy import arrays
 from avatardrive.errors import ParameterError
 from avatardrive.facs import CHANNELS, N_CHANNELS, channel_index
 from avatardrive.views._face_geometry import (
-    _EYEBALL,
     GAZE_UNIT_DEGREES,
     HEAD_UNIT_DEGREES,
     PART_NAMES,
@@ -28,6 +27,7 @@ from avatardrive.views._face_geometry import (
     face_geometry,
     head_pose,
 )
+from avatardrive.views._face_parts import EYEBALL
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -86,8 +86,10 @@ def test_lids_and_lips_never_cross_whatever_the_frame(values: FloatArray) -> Non
         assert (upper[:, 1] >= lower[:, 1] - 1e-12).all()  # an eye never turns inside out
     top, bottom = face.parts["lip_line"].points, face.parts["lower_lip"].points
     assert (top[:, 1] >= bottom[:, 1] - 1e-12).all()  # the lips part, never cross
-    outer_top = face.parts["lips"].points[: len(top)]  # the outline starts along the top
-    assert (outer_top[:, 1] >= top[:, 1] - 1e-9).all()  # the upper lip has a thickness
+    lips = face.parts["lips"].points  # along the top from the left corner, back along the bottom
+    outer_top, outer_bottom = lips[: len(top)], np.vstack([lips[:1], lips[len(top) - 1 :][::-1]])
+    assert (outer_top[:, 1] >= top[:, 1] - 1e-9).all()  # the upper lip never folds through
+    assert (outer_bottom[:, 1] <= bottom[:, 1] + 1e-9).all()  # nor the lower one
 
 
 def test_bad_values_are_read_safely_and_a_bad_shape_is_refused() -> None:
@@ -202,7 +204,7 @@ def test_the_head_tilts_and_nods_by_the_documented_angles() -> None:
                                                     (64, 1, -1.0)])  # fmt: skip
 def test_gaze_moves_both_irises_by_the_unit_angle(unit: int, axis: int, sign: float) -> None:
     rest, looking = face_geometry(frame()), face_geometry(frame(**{f"AU{unit}": 1.0}))
-    expected = sign * _EYEBALL * math.sin(math.radians(GAZE_UNIT_DEGREES[unit]))
+    expected = sign * EYEBALL * math.sin(math.radians(GAZE_UNIT_DEGREES[unit]))
     for side in "LR":
         moved = centre(looking, f"iris_{side}") - centre(rest, f"iris_{side}")
         assert moved[axis] == pytest.approx(expected, abs=1e-9)
