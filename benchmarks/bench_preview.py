@@ -8,6 +8,7 @@ Measures, at 512 x 512 (``--size``):
   ``--with-plot``; the scene has no head movement, so the head's large fills are drawn once and
   kept: the same scene with the head turning, nodding and tilting in every frame (nothing kept)
   is the worst case;
+- the face as the puppeteering window draws it (320 x 480, head moving): its cost per draw;
 - the baseline, in the same run: the encoder alone writing one ready frame 1800 times.
 
 Each figure is frames per second of wall time and of this process's CPU time (the machine's 2
@@ -83,6 +84,7 @@ def main() -> int:
           f"{size[0]}x{size[1]} px; load average {os.getloadavg()[0]:.2f} on "
           f"{os.cpu_count()} cores")  # fmt: skip
     renderer = FaceRenderer(qt, size=size)
+    window_face = FaceRenderer(qt, size=(320, 480))  # about the puppet window's face widget
     frames = PreviewFrames(qt, curves, size=size)
     still = frames.bgra(n // 2).copy()
 
@@ -106,6 +108,8 @@ def main() -> int:
             ("preview --with-plot -> .mp4", preview(True)),
             ("preview -> .mp4, head moving", lambda: write_preview(
                 qt, head_moving(curves), out / "moving.mp4", size=size)),
+            ("puppet window's face 320x480, moving", lambda: [
+                window_face.draw(f) for f in head_moving(curves).values]),
         ]
         results = {}
         for name, work in cases:
@@ -113,6 +117,9 @@ def main() -> int:
             results[name] = best
             row(name, n, *best, scene)
     base_wall, _ = results["baseline: encoder alone"]
+    wall, cpu = results["puppet window's face 320x480, moving"]
+    print(f"the puppet window's face, head moving: {1e3 * wall / n:.2f} ms wall, "
+          f"{1e3 * cpu / n:.2f} ms CPU per draw (geometry and paint)")  # fmt: skip
     for name in ("preview -> .mp4", "preview -> .mp4, head moving"):
         wall, cpu = results[name]
         print(f"{name}: {n / wall:.0f} frames/s wall, {n / cpu:.0f} frames/s CPU (target "
