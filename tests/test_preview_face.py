@@ -265,3 +265,15 @@ def test_a_micro_expression_of_a_fifth_of_a_second_shows(renderer: Any) -> None:
             visible += 1
     assert n / fps == pytest.approx(0.2)
     assert visible >= 5
+
+
+def test_the_kept_head_draws_the_same_pixels_as_a_moving_one(renderer: Any) -> None:
+    """The head's fills are kept while the head stays put: the pixels must not tell."""
+    turned = frame(AU51=0.3, AU12=0.5)
+    first = renderer.render(frame())  # the head moved since the last test: drawn as it is
+    renderer.render(turned)
+    moving = renderer.render(frame(AU12=0.5))  # moved again: drawn as it is
+    renderer.render(frame(AU12=0.5))  # still: kept from now on
+    kept = renderer.render(frame(AU12=0.5))
+    assert np.array_equal(moving, kept)
+    assert not np.array_equal(first, kept)

@@ -170,29 +170,40 @@ class FacePainter:
 
     def paint(self, painter: Any, geometry: FaceGeometry, rect: Any) -> None:
         """Draw ``geometry`` into ``rect`` (a ``QRectF``) of an active painter, background too."""
-        painter.drawImage(rect.topLeft(), self._head(rect, geometry.parts))
+        parts = geometry.parts
+        head = self._head(rect, parts)
+        painter.drawImage(rect.topLeft(), self._backdrop(rect) if head is None else head)
         painter.save()
         painter.setRenderHint(self._qt.gui.QPainter.RenderHint.Antialiasing, True)
         painter.setTransform(self.transform(rect))  # every part lies inside VIEW_BOX
-        self._paint_parts(painter, geometry.parts, skip=_HEAD_PARTS)
+        if head is None:  # the head is moving: its fills are drawn as they are
+            self._paint_parts(painter, {name: parts[name] for name in _HEAD_PARTS})
+        self._paint_parts(painter, parts, skip=_HEAD_PARTS)
         painter.restore()
 
     def _head(self, rect: Any, parts: Mapping[str, FacePart]) -> Any:
         """The backdrop with the head's large fills (ears, skin, hair) on it, kept while they
-        stay put: they change only when the head turns, the jaw drops or the cheeks puff."""
+        stay put (they move only when the head turns, the jaw drops or the cheeks puff); ``None``
+        while they move from frame to frame, when keeping them would only cost a copy."""
         key = b"".join(parts[name].points.tobytes() for name in _HEAD_PARTS)
         backdrop = self._backdrop(rect)
-        if self._head_key != key or self._head_backdrop is not backdrop:
-            image = backdrop.copy()
-            painter = self._qt.gui.QPainter(image)
-            try:
-                painter.setRenderHint(self._qt.gui.QPainter.RenderHint.Antialiasing, True)
-                painter.setTransform(self.transform(self._qt.core.QRectF(image.rect())))
-                self._paint_parts(painter, {name: parts[name] for name in _HEAD_PARTS})
-            finally:
-                painter.end()
-            self._head_key, self._head_backdrop, self._head_image = key, backdrop, image
-        return self._head_image
+        if self._head_key == key and self._head_backdrop is backdrop:
+            if self._head_image is None:  # still for a second frame: keep it from now on
+                self._head_image = self._draw_head(backdrop, parts)
+            return self._head_image
+        self._head_key, self._head_backdrop, self._head_image = key, backdrop, None
+        return None
+
+    def _draw_head(self, backdrop: Any, parts: Mapping[str, FacePart]) -> Any:
+        image = backdrop.copy()
+        painter = self._qt.gui.QPainter(image)
+        try:
+            painter.setRenderHint(self._qt.gui.QPainter.RenderHint.Antialiasing, True)
+            painter.setTransform(self.transform(self._qt.core.QRectF(image.rect())))
+            self._paint_parts(painter, {name: parts[name] for name in _HEAD_PARTS})
+        finally:
+            painter.end()
+        return image
 
     def _backdrop(self, rect: Any) -> Any:
         """The background, the body and the note, drawn once per size."""
