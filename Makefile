@@ -56,6 +56,7 @@ bench: $(STAMP) model
 	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/bench_puppet.py
 	$(BIN)/python benchmarks/bench_pipeline.py
 	$(BIN)/python benchmarks/bench_recognize.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/bench_preview.py
 
 clean:
 	rm -rf $(VENV) $(OUT) build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -22,6 +22,7 @@ from avatardrive.cli import (
     _cmd_live,
     _cmd_models,
     _cmd_plot,
+    _cmd_preview,
     _cmd_puppet,
     _cmd_recognize,
     _cmd_rig,
@@ -35,7 +36,7 @@ __all__ = ["main", "run"]
 
 _COMMAND_MODULES = (
     _cmd_timeline, _cmd_rig, _cmd_stream, _cmd_live, _cmd_models, _cmd_plot, _cmd_puppet,
-    _cmd_vrchat, _cmd_recognize,
+    _cmd_vrchat, _cmd_recognize, _cmd_preview,
 )  # fmt: skip
 
 

@@ -1,4 +1,5 @@
-"""Live tracking: frame sources, MediaPipe backends, AU estimation, calibration, filtering.
+"""Live tracking: frame sources (and a video writer), MediaPipe backends, AU estimation,
+calibration, filtering.
 
 - sources (one interface, :class:`FrameSource`: ``open`` / ``read`` / ``close``):
   :class:`WebcamSource` (:func:`list_cameras`), :class:`VideoSource`, :class:`ImageFolderSource`,
@@ -86,6 +87,7 @@ from avatardrive.tracking._tracker import (
     TrackResult,
     rest_calibration,
 )
+from avatardrive.tracking._video_out import VIDEO_CODECS, VideoWriter
 from avatardrive.tracking._zoom import FaceZoom, ZoomParams
 
 __all__ = [
@@ -96,6 +98,7 @@ __all__ = [
     "MODEL_SHA256",
     "MODEL_URL",
     "MOUTH_AUS",
+    "VIDEO_CODECS",
     "AttackDecayParams",
     "Backend",
     "BaselineParams",
@@ -125,6 +128,7 @@ __all__ = [
     "Tracker",
     "VideoFrame",
     "VideoSource",
+    "VideoWriter",
     "WebcamSource",
     "ZoomParams",
     "blendshapes_to_au",

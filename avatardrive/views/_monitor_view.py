@@ -7,6 +7,8 @@ becomes a series. The window samples the monitor ``rate`` times a second and sho
     title:  avatardrive monitor — host:port — 60.0 fps · max gap 18 ms · last gap 17 ms
     [lines] the most active keys (largest range over the last 10 s), scrolling  | legend
     [bars]  the current values of the top N keys by size, names on the left
+    [face]  on the right: the preview face of the AU frame behind the stream (AU channels of a
+            ``?au=1`` stream, or the arkit52 / vrcft inverse of ARKit or VRChat FT shapes)
     status: frames · datagrams · malformed · keys · silent for
 
 Above the plots, the emotion read-out: the sender's own (``<prefix>read/<name>``, sent with
@@ -30,9 +32,11 @@ import numpy.typing as npt
 from avatardrive.facs import CHANNELS, N_CHANNELS
 from avatardrive.synth import READOUT_NAMES, EmotionReader
 from avatardrive.transport import MonitorSnapshot
+from avatardrive.views._face_widget import FaceView
 from avatardrive.views._plot_qt import Qt, application
 from avatardrive.views._puppet_model import History, LineSlots, readout_html, top_bars
 from avatardrive.views._puppet_plots import INK, ScrollingLines, TopBars, key_filter, short_name
+from avatardrive.views._stream_face import StreamFace
 
 __all__ = [
     "MonitorHistory", "MonitorReadout", "MonitorWindow", "SnapshotSource", "run_monitor_window",
@@ -269,8 +273,31 @@ class MonitorWindow:
         central = qt.widgets.QWidget()
         column = qt.widgets.QVBoxLayout(central)
         column.addWidget(self.reads)
-        column.addWidget(view, 1)
+        column.addWidget(self._beside_face(qt, view), 1)
         self.window.setCentralWidget(central)
+
+    def _beside_face(self, qt: Qt, view: Any) -> Any:
+        """``view`` with the preview face and its caption in a column on the right."""
+        self.stream_face = StreamFace()
+        self.face = FaceView(qt)
+        self.face_caption = qt.widgets.QLabel(self.stream_face.source)
+        self.face_caption.setWordWrap(True)
+        self.face_caption.setStyleSheet(f"QLabel {{ color: {INK}; }}")
+        column = qt.widgets.QVBoxLayout()
+        column.addWidget(self.face.widget, 1)
+        column.addWidget(self.face_caption)
+        central = qt.widgets.QWidget()
+        row = qt.widgets.QHBoxLayout(central)
+        row.addWidget(view, 3)
+        row.addLayout(column, 1)
+        return central
+
+    def _draw_face(self, snapshot: MonitorSnapshot) -> None:
+        au = self.stream_face.frame(snapshot.values)
+        if au is not None:
+            self.face.show(au)
+        if self.face_caption.text() != self.stream_face.source:
+            self.face_caption.setText(self.stream_face.source)
 
     def start(self) -> None:
         """Show the window and start sampling."""
@@ -292,6 +319,7 @@ class MonitorWindow:
             self.reads.setText(text)
         self._draw_lines(now)
         self._draw_bars(snapshot)
+        self._draw_face(snapshot)
         self.window.setWindowTitle(_title(self.monitor.address, snapshot))
         self.window.statusBar().showMessage(_status(snapshot))
         if self._should_stop(now, snapshot):

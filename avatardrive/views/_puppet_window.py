@@ -6,8 +6,8 @@ Layout::
     | fps · latency · frame        | AU curves, last 10 s: the 10 most active AUs,   |
     | FROZEN · calibrating (red)   | left side solid, right side dashed     | legend |
     | reads as: emotion read-out   |                                                 |
-    | camera image + face mesh     +-------------------------------------------------+
-    |                              | rig weights: the 20 largest bars, names on the  |
+    | camera image  | preview face +-------------------------------------------------+
+    | + face mesh   | (what is sent)| rig weights: the 20 largest bars, names on the |
     +------------------------------+ left (left-side shapes blue, right-side darker)  |
     | layers playing (time left)   |                                                 |
     | hotkeys                      |                                                 |
@@ -35,6 +35,7 @@ import numpy as np
 
 from avatardrive.pipeline import FramePump, PuppetController, PuppetState
 from avatardrive.synth import EmotionReader
+from avatardrive.views._face_widget import FaceView
 from avatardrive.views._plot_qt import Qt, application
 from avatardrive.views._puppet_model import (
     flags_text,
@@ -171,6 +172,7 @@ class PuppetWindow:
         self.window.setWindowTitle(title)
         self.window.resize(*size)
         self.camera = CameraView(qt, on_paint=self._on_paint)
+        self.face = FaceView(qt, on_paint=self._on_paint)
         self.curves = CurvesView(qt, slots=curves, span=_SPAN)
         rig = self.controller.rig
         self.bars = TopBars(qt, count=bars, x_range=(0.0, rig.scale), values_text=False,
@@ -213,7 +215,11 @@ class PuppetWindow:
         column.addWidget(self.status)
         column.addWidget(self.flags)
         column.addWidget(self.reads)
-        column.addWidget(self.camera.widget, 1)
+        pictures = qt.widgets.QHBoxLayout()
+        pictures.setSpacing(6)
+        pictures.addWidget(self.camera.widget, 3)
+        pictures.addWidget(self.face.widget, 2)
+        column.addLayout(pictures, 1)
         column.addWidget(self.layers)
         column.addWidget(self.keys)
         return column
@@ -331,6 +337,7 @@ class PuppetWindow:
     def draw(self, state: PuppetState) -> None:
         """Update every view from ``state`` (data and text only; nothing is created)."""
         self.camera.show(state.image, state.landmarks)
+        self.face.show(state.au)
         self.curves.draw(state.time)
         rig = self.controller.rig
         self._bar_order = top_bars(
