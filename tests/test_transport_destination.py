@@ -24,8 +24,9 @@ def test_urls_parse_with_scheme_defaults(url: str, scheme: str, host: str, port:
 
 
 def test_defaults_are_documented_constants() -> None:
-    assert DEFAULT_PORTS == {"vmc": 39539, "vrchat": 9000}
-    assert DEFAULT_RIGS == {"osc": "arkit52", "vmc": "vrm0", "vrchat": "vrcft"}
+    assert DEFAULT_PORTS == {"vmc": 39539, "vrchat": 9000, "livelink": 11111}
+    assert DEFAULT_RIGS == {"osc": "arkit52", "vmc": "vrm0", "vrchat": "vrcft",
+                            "livelink": "arkit52"}
 
 
 def test_options_are_typed_with_defaults() -> None:
@@ -58,7 +59,7 @@ def test_destinations_are_hashable_values() -> None:
 
 @pytest.mark.parametrize(("url", "pattern"), [
     ("http://127.0.0.1:9000", r"^http://127.0.0.1:9000: scheme: scheme 'http' is not one of "
-                              r"osc, vmc, vrchat; expected osc://host:port"),
+                              r"osc, vmc, vrchat, livelink; expected osc://host:port"),
     ("127.0.0.1:9000", r"^127.0.0.1:9000: scheme: has no scheme; expected osc://host:port"),
     ("osc://127.0.0.1", r"^osc://127.0.0.1: port: has no port; expected osc://host:port$"),
     ("vmc://127.0.0.1:0", r"port: port 0 is out of range; expected 1..65535"),

@@ -8,14 +8,22 @@ socket. Encoders prepare their packets once per name set and never sleep or bloc
 schema        per frame                                        values
 ============  ===============================================  ===============================
 ``osc``       one bundle: ``<prefix><shape> f`` per shape,     clamped
-              then ``<prefix>au/<channel> f`` per AU channel
-``vmc``       one bundle: ``/VMC/Ext/Blend/Val s f`` per       clamped
-              shape, then ``/VMC/Ext/Blend/Apply``
+              then ``<prefix>au/<channel> f`` per AU channel,  (angles to ±180°)
+              then (``head=1``) ``<prefix>head f f f`` and
+              ``<prefix>gaze f f`` (degrees)
+``vmc``       one bundle: ``/VMC/Ext/Blend/Val s f`` per       clamped; bone rotations are
+              shape, ``/VMC/Ext/Bone/Pos s f f f f f f f``     Unity local quaternions
+              per bone, then ``/VMC/Ext/Blend/Apply``
 ``vrchat``    one plain message ``<prefix><Name> f`` per       clamped, quantized to 1/127,
               value that changed (or is due a keep-alive)      change-only, rate-capped
 ============  ===============================================  ===============================
 
 A frame too big for one datagram is split into several bundles (order kept, Apply last).
+
+Head and gaze on the generic schema: ``head`` is the whole head (the Neck and Head bones' angles
+added: yaw, pitch, roll), ``gaze`` the eyes' mean yaw and pitch, in degrees with avatardrive's
+signs (yaw + = toward the performer's own left, pitch + = up, roll + = toward the own left
+shoulder; ``avatardrive.facs``).
 """
 
 from __future__ import annotations
@@ -29,9 +37,18 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from avatardrive._shapes import BONE_NAMES
 from avatardrive.errors import ParameterError, TransportError
 from avatardrive.transport._destination import Destination
-from avatardrive.transport._frame import UNIT_RANGE, FloatArray, Frame, ValueRange, sanitize
+from avatardrive.transport._frame import (
+    ANGLE_LIMIT,
+    UNIT_RANGE,
+    FloatArray,
+    Frame,
+    ValueRange,
+    clean_pose,
+    sanitize,
+)
 from avatardrive.transport._layout import (
     MAX_DATAGRAM,
     PacketLayout,
@@ -39,10 +56,13 @@ from avatardrive.transport._layout import (
     bundle_layouts,
     slot_message,
 )
+from avatardrive.transport._livelink_udp import LiveLinkEncoder
 from avatardrive.transport._osc import osc_string
 
 __all__ = [
+    "HEAD_BONES",
     "VMC_APPLY",
+    "VMC_BONE",
     "VMC_VALUE",
     "BundleEncoder",
     "Datagram",
@@ -57,6 +77,9 @@ __all__ = [
 Datagram = bytes | bytearray
 VMC_VALUE = "/VMC/Ext/Blend/Val"
 VMC_APPLY = "/VMC/Ext/Blend/Apply"
+VMC_BONE = "/VMC/Ext/Bone/Pos"
+#: Bones that make up the head turn (their angles add up), and the eyes (their angles average).
+HEAD_BONES, EYE_BONES = BONE_NAMES[:2], BONE_NAMES[2:]
 _ADDRESS_PART = re.compile(r"[^\s#*,?\[\]{}/\x00-\x1f\x7f]+")
 _BURST_WINDOW = 0.1  # seconds of VRChat rate budget that may be spent at once
 
@@ -76,8 +99,9 @@ class EncoderFactory(Protocol):
     """Builds a destination's encoder for a name set (:func:`make_encoder` is one)."""
 
     def __call__(self, destination: Destination, names: Sequence[str], *,
-                 channels: Sequence[str] = (), ranges: ValueRange = UNIT_RANGE) -> Encoder:
-        """The encoder for ``names`` (and ``channels``) in ``destination``'s schema."""
+                 channels: Sequence[str] = (), ranges: ValueRange = UNIT_RANGE,
+                 bones: Sequence[str] = ()) -> Encoder:
+        """The encoder for ``names`` (and ``channels``, ``bones``) in ``destination``'s schema."""
         ...
 
 
@@ -85,7 +109,9 @@ class BundleEncoder:
     """Fixed-layout encoder: frame values packed into prepared bundle bytes.
 
     Build it with :func:`osc_encoder` or :func:`vmc_encoder`. Values are ``frame.values``
-    followed by ``frame.au`` (when the encoder has channels), one per float slot in order.
+    followed by ``frame.au`` (when the encoder has channels), then the bones' part (``"pose"``:
+    ``frame.pose``, 7 per bone; ``"angles"``: head yaw, pitch, roll and gaze yaw, pitch), one per
+    float slot in order.
     """
 
     def __init__(
@@ -96,13 +122,22 @@ class BundleEncoder:
         channels: tuple[str, ...] = (),
         ranges: ValueRange = UNIT_RANGE,
         max_datagram: int = MAX_DATAGRAM,
+        bones: tuple[str, ...] = (),
+        bone_part: str | None = None,
     ) -> None:
-        self.names, self.channels = names, channels
+        self.names, self.channels, self.bones = names, channels, bones
         self._layouts = bundle_layouts(messages, max_datagram=max_datagram)
         lo, hi = ranges.bounds([*names, *channels])
         self._bounds = _split(lo, len(names)), _split(hi, len(names))
-        self._clean = np.zeros(len(names) + len(channels), dtype=np.float32)
-        self._outs = _split(self._clean, len(names))
+        extra = {"pose": 7 * len(bones), "angles": 5}.get(bone_part or "", 0)
+        self._bone_part = bone_part
+        self._clean = np.zeros(len(names) + len(channels) + extra, dtype=np.float32)
+        shaped = len(names) + len(channels)
+        self._outs = _split(self._clean[:shaped], len(names))
+        self._extra = self._clean[shaped:]
+        if bone_part == "angles":
+            self._head_rows = [bones.index(b) for b in HEAD_BONES if b in bones]
+            self._eye_rows = [bones.index(b) for b in EYE_BONES if b in bones]
         self._chunks = _chunks(self._clean, [layout.slots for layout in self._layouts])
 
     @property
@@ -116,8 +151,25 @@ class BundleEncoder:
         sanitize(frame.values, lo, hi, out=self._outs[0])
         if self.channels:
             sanitize(frame.au, lo_au, hi_au, out=self._outs[1])
+        if self._bone_part is not None:
+            self._bone_values(frame)
         pairs = zip(self._layouts, self._chunks, strict=True)
         return [layout.pack(chunk) for layout, chunk in pairs]
+
+
+    def _bone_values(self, frame: Frame) -> None:
+        if frame.bones != self.bones:
+            raise TransportError(f"frame bones {frame.bones} differ from the encoder's "
+                                 f"{self.bones}; expected one bone set per stream",
+                                 where=f"frame {frame.index}")
+        if self._bone_part == "pose":
+            clean_pose(frame.pose, out=self._extra.reshape(len(self.bones), 7))
+            return
+        angles = np.nan_to_num(frame.angles)
+        head = angles[self._head_rows].sum(axis=0) if self._head_rows else np.zeros(3)
+        gaze = angles[self._eye_rows, :2].mean(axis=0) if self._eye_rows else np.zeros(2)
+        self._extra[:3], self._extra[3:] = head, gaze
+        np.clip(self._extra, -ANGLE_LIMIT, ANGLE_LIMIT, out=self._extra)
 
 
 def osc_encoder(
@@ -127,19 +179,31 @@ def osc_encoder(
     prefix: str = "/avatardrive/",
     ranges: ValueRange = UNIT_RANGE,
     max_datagram: int = MAX_DATAGRAM,
+    bones: Sequence[str] | None = None,
 ) -> BundleEncoder:
     """Generic schema: ``<prefix><shape> f`` per shape, ``<prefix>au/<channel> f`` per channel.
+
+    With ``bones`` (the frames' bone names), also ``<prefix>head f f f`` (yaw, pitch, roll) and
+    ``<prefix>gaze f f`` (yaw, pitch), degrees (module docstring).
 
     Raises
     ------
     TransportError
-        If a name cannot be part of an OSC address (spaces, ``/``, ``#*,?[]{}``).
+        If a name cannot be part of an OSC address (spaces, ``/``, ``#*,?[]{}``), or
+        ``bones`` is given without a head or eye bone.
     """
     addresses = [prefix + _address_part(n, "names", i) for i, n in enumerate(names)]
     addresses += [f"{prefix}au/{_address_part(c, 'channels', i)}" for i, c in enumerate(channels)]
     messages = [slot_message(address) for address in addresses]
+    if bones is None:
+        return BundleEncoder(messages, names=tuple(names), channels=tuple(channels),
+                             ranges=ranges, max_datagram=max_datagram)  # fmt: skip
+    if not any(b in bones for b in BONE_NAMES):
+        raise TransportError(f"the frames carry no head or eye bones ({tuple(bones)}); expected "
+                             f"a rig with bones for head=1 (arkit52, vrm0, vrm1, facs)")
+    messages += [slot_message(prefix + "head", floats=3), slot_message(prefix + "gaze", floats=2)]
     return BundleEncoder(messages, names=tuple(names), channels=tuple(channels), ranges=ranges,
-                         max_datagram=max_datagram)
+                         max_datagram=max_datagram, bones=tuple(bones), bone_part="angles")
 
 
 def vmc_encoder(
@@ -147,13 +211,19 @@ def vmc_encoder(
     *,
     ranges: ValueRange = UNIT_RANGE,
     max_datagram: int = MAX_DATAGRAM,
+    bones: Sequence[str] = (),
 ) -> BundleEncoder:
-    """VMC protocol: ``/VMC/Ext/Blend/Val s f`` per shape, then ``/VMC/Ext/Blend/Apply``."""
+    """VMC protocol: ``/VMC/Ext/Blend/Val s f`` per shape, ``/VMC/Ext/Bone/Pos`` per bone
+    (name, position x y z, rotation x y z w: ``frame.pose``), then ``/VMC/Ext/Blend/Apply``."""
     for i, name in enumerate(names):
         _check_string(name, "names", i)
+    for i, name in enumerate(bones):
+        _check_string(name, "bones", i)
     messages = [slot_message(VMC_VALUE, [name]) for name in names]
+    messages += [slot_message(VMC_BONE, [name], floats=7) for name in bones]
     messages.append(slot_message(VMC_APPLY, slot=False))
-    return BundleEncoder(messages, names=tuple(names), ranges=ranges, max_datagram=max_datagram)
+    return BundleEncoder(messages, names=tuple(names), ranges=ranges, max_datagram=max_datagram,
+                         bones=tuple(bones), bone_part="pose" if bones else None)
 
 
 class VRChatEncoder:
@@ -263,21 +333,28 @@ def make_encoder(
     *,
     channels: Sequence[str] = (),
     ranges: ValueRange = UNIT_RANGE,
+    bones: Sequence[str] = (),
 ) -> Encoder:
     """The encoder of ``destination``'s schema for this name set.
 
     ``channels`` are encoded only by ``osc`` destinations with ``au=1``; others ignore them.
+    ``bones`` go to ``vmc`` (as bone messages) and ``osc`` with ``head=1`` (as head and gaze);
+    ``livelink`` takes the head and eyes from them.
     """
     if destination.scheme == "vmc":
-        return vmc_encoder(names, ranges=ranges)
+        return vmc_encoder(names, ranges=ranges, bones=bones)
+    if destination.scheme == "livelink":
+        return LiveLinkEncoder(names, bones=bones, ranges=ranges, subject=destination.subject,
+                               device=destination.device, fps=destination.fps)
     if destination.scheme == "vrchat":
         return VRChatEncoder(names, prefix=destination.prefix, ranges=ranges,
                              keepalive=destination.keepalive, max_rate=destination.max_rate)
     if destination.scheme == "osc":
         return osc_encoder(names, channels=channels if destination.au else (),
-                           prefix=destination.prefix, ranges=ranges)
-    raise TransportError(f"scheme {destination.scheme!r} has no encoder; expected osc, vmc or "
-                         f"vrchat", source=destination.url)
+                           prefix=destination.prefix, ranges=ranges,
+                           bones=bones if destination.head else None)  # fmt: skip
+    raise TransportError(f"scheme {destination.scheme!r} has no encoder; expected osc, vmc, "
+                         f"vrchat or livelink", source=destination.url)
 
 
 def _address_part(name: str, kind: str, index: int) -> str:

@@ -470,7 +470,8 @@ class VRChatSink:
         return f"VRChatSink({self.destination.url!r})"
 
     def _encoder_for(self, destination: Destination, names: Sequence[str], *,
-                     channels: Sequence[str] = (), ranges: ValueRange = UNIT_RANGE) -> Encoder:
+                     channels: Sequence[str] = (), ranges: ValueRange = UNIT_RANGE,
+                     bones: Sequence[str] = ()) -> Encoder:
         derived = None if self._parameters is None else self._parameters(names, channels)
         self._encoder = _FrameEncoder(self, tuple(names), tuple(channels), derived)
         return self._encoder

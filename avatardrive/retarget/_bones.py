@@ -1,0 +1,223 @@
+"""Bones of a rig: AU frames -> head, neck and eye rotations (angles and Unity quaternions).
+
+A rig may declare the bones ``Neck``, ``Head``, ``LeftEye`` and ``RightEye``
+(:data:`avatardrive._shapes.BONE_NAMES`, Unity's ``HumanBodyBones`` names, which the VMC protocol
+uses). The head channels (AU51-56) rotate ``Neck`` and ``Head``; the gaze channels (AU61-64)
+rotate both eyes alike (conjugate gaze). For one bone, with ``u`` the signed units of an axis
+(positive AU minus negative AU, the mean of both sides, :mod:`avatardrive.facs._motion`)::
+
+    angle = clip(u * degrees * share, limit_lo, limit_hi)        degrees, avatardrive's signs
+
+``degrees`` defaults to the facs unit angle (head turn 45, up/down 30, tilt 30; eyes 30/25);
+``share`` is the part of a head turn the bone carries (a neck 0.4 and a head 0.6 add up to the
+whole turn); eyes carry all of the gaze.
+
+From avatardrive's signs to Unity's (defined here, once)
+---------------------------------------------------------
+avatardrive's angles (facs/_motion.py): yaw > 0 toward the performer's own left, pitch > 0 chin
+or eyes up, roll > 0 tilt toward the own left shoulder. Unity is left-handed with Y up; a humanoid
+faces +Z, so its own left is -X. Unity rotates forward (+Z) toward +X (the avatar's right) for a
+positive angle about Y, forward toward -Y (down) about X, and up (+Y) toward -X (the avatar's own
+left) about Z. Hence, for a normalized humanoid bone (rest rotation identity, as UniVRM and the
+VMC protocol use them)::
+
+    Unity rotation about Y = -yaw      (axes.yaw   = "-y")
+    Unity rotation about X = -pitch    (axes.pitch = "-x")
+    Unity rotation about Z = +roll     (axes.roll  = "+z")
+
+and the local rotation is ``q = q_yaw * q_pitch * q_roll`` (yaw outermost: Unity's own
+``Quaternion.Euler`` order, Z then X then Y), as ``(x, y, z, w)`` with ``w >= 0``. A rig may map an
+axis elsewhere (``axes = { yaw = "+z" }``) for bones whose rest frame is not Unity's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from avatardrive._shapes import BONE_NAMES
+from avatardrive.facs import GAZE_AXES, HEAD_AXES, N_CHANNELS, MotionAxis, channels_of
+
+__all__ = [
+    "AXIS_NAMES",
+    "BONE_AXES",
+    "DEFAULT_UNITY_AXES",
+    "BoneMap",
+    "RigBone",
+    "compile_bones",
+    "default_bone",
+]
+
+F32 = npt.NDArray[np.float32]
+F64 = npt.NDArray[np.float64]
+
+#: The angles every bone has, in this order in angle arrays (eyes keep roll at 0).
+AXIS_NAMES: tuple[str, ...] = ("yaw", "pitch", "roll")
+#: Which motion axes drive each bone: the head's three, or the gaze's two.
+BONE_AXES: dict[str, tuple[MotionAxis, ...]] = {
+    "Neck": HEAD_AXES, "Head": HEAD_AXES, "LeftEye": GAZE_AXES, "RightEye": GAZE_AXES,
+}  # fmt: skip
+#: Unity local axis and sign of each of avatardrive's angles, for a normalized humanoid bone.
+DEFAULT_UNITY_AXES: tuple[str, str, str] = ("-y", "-x", "+z")
+_AXIS_INDEX = {"x": 0, "y": 1, "z": 2}
+
+
+@dataclass(frozen=True)
+class RigBone:
+    """One bone of a rig, as written in its file (defaults filled in).
+
+    Attributes
+    ----------
+    name
+        ``Neck``, ``Head``, ``LeftEye`` or ``RightEye``.
+    share
+        Part of the head angles this bone carries (head bones), 1 for eyes.
+    degrees
+        Degrees per unit of intensity for yaw, pitch, roll (eyes: roll unused, 0).
+    axes
+        Unity local axis with sign (``"-y"``) for yaw, pitch, roll.
+    limits
+        ``(lo, hi)`` degrees for yaw, pitch, roll, after the share.
+    position
+        Local position sent with the rotation (VMC ``/VMC/Ext/Bone/Pos``), metres, Unity axes.
+    source
+        The rig file the bone was written in.
+    """
+
+    name: str
+    share: float
+    degrees: tuple[float, float, float]
+    axes: tuple[str, str, str]
+    limits: tuple[tuple[float, float], tuple[float, float], tuple[float, float]]
+    position: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    source: str = ""
+
+    @property
+    def drive(self) -> str:
+        """``"head"`` (AU51-56) or ``"gaze"`` (AU61-64)."""
+        return "head" if BONE_AXES[self.name] is HEAD_AXES else "gaze"
+
+
+def default_bone(name: str, *, source: str = "") -> RigBone:
+    """A bone with the facs unit angles, Unity's axes, share 1 and limits of ±1 unit."""
+    axes = BONE_AXES[name]
+    degrees = [axis.degrees for axis in axes] + [0.0] * (3 - len(axes))
+    limits = tuple((-d, d) for d in degrees)
+    return RigBone(name, 1.0, (degrees[0], degrees[1], degrees[2]), DEFAULT_UNITY_AXES,
+                   (limits[0], limits[1], limits[2]), source=source)  # fmt: skip
+
+
+class BoneMap:
+    """The compiled bones of a rig: AU frames -> angles and local quaternions.
+
+    Attributes
+    ----------
+    names : tuple of str
+        Bone names, in :data:`BONE_NAMES` order (Neck, Head, LeftEye, RightEye; those present).
+    positions : ndarray of float32, shape (n_bones, 3)
+        Local positions, constant.
+    """
+
+    def __init__(self, bones: tuple[RigBone, ...]) -> None:
+        ordered = sorted(bones, key=lambda b: BONE_NAMES.index(b.name))
+        self.bones = tuple(ordered)
+        self.names: tuple[str, ...] = tuple(b.name for b in ordered)
+        n = len(ordered)
+        # units = drives @ au: the five signed axes (head yaw/pitch/roll, gaze yaw/pitch)
+        motion = (*HEAD_AXES, *GAZE_AXES)
+        drives = np.zeros((len(motion), N_CHANNELS), dtype=np.float32)
+        for k, axis in enumerate(motion):
+            for channel in channels_of(axis.positive):
+                drives[k, channel] += 0.5
+            for channel in channels_of(axis.negative):
+                drives[k, channel] -= 0.5
+        self._drives = drives
+        # per bone and angle: which unit, its gain (degrees x share), limits
+        self._unit = np.zeros((n, 3), dtype=np.intp)
+        self._gain = np.zeros((n, 3), dtype=np.float64)
+        self._lo = np.zeros((n, 3), dtype=np.float64)
+        self._hi = np.zeros((n, 3), dtype=np.float64)
+        self._axis = np.zeros((n, 3), dtype=np.intp)
+        self._sign = np.ones((n, 3), dtype=np.float64)
+        for i, bone in enumerate(ordered):
+            first = 0 if bone.drive == "head" else len(HEAD_AXES)
+            count = len(BONE_AXES[bone.name])
+            for k in range(3):
+                self._unit[i, k] = first + min(k, count - 1)
+                self._gain[i, k] = bone.degrees[k] * bone.share if k < count else 0.0
+                self._lo[i, k], self._hi[i, k] = bone.limits[k]
+                self._axis[i, k] = _AXIS_INDEX[bone.axes[k][1]]
+                self._sign[i, k] = -1.0 if bone.axes[k][0] == "-" else 1.0
+        self.positions: F32 = np.array([b.position for b in ordered],
+                                       dtype=np.float32).reshape(n, 3)
+        self.positions.setflags(write=False)
+
+    @property
+    def n_bones(self) -> int:
+        """Number of bones."""
+        return len(self.names)
+
+    def angles(self, au: npt.ArrayLike) -> F64:
+        """Bone angles of AU frames.
+
+        Parameters
+        ----------
+        au : array_like, shape (frames, N_CHANNELS) or (N_CHANNELS,)
+            AU channels; NaN counts as 0, values are clipped to [0, 1].
+
+        Returns
+        -------
+        ndarray of float64, shape (frames, n_bones, 3) or (n_bones, 3)
+            Yaw, pitch, roll in degrees, avatardrive's signs, within each bone's limits.
+        """
+        values = np.clip(np.nan_to_num(np.asarray(au, dtype=np.float32)), 0.0, 1.0)
+        units = values @ self._drives.T  # (..., 5)
+        angles = units[..., self._unit].astype(np.float64) * self._gain
+        return np.clip(angles, self._lo, self._hi)
+
+    def quaternions(self, angles: npt.ArrayLike) -> F64:
+        """Unity local rotations of bone angles (see the module docstring).
+
+        Parameters
+        ----------
+        angles : array_like, shape (..., n_bones, 3)
+            Degrees, as from :meth:`angles`.
+
+        Returns
+        -------
+        ndarray of float64, shape (..., n_bones, 4)
+            Unit quaternions ``(x, y, z, w)``, ``w >= 0``.
+        """
+        half = np.radians(np.asarray(angles, dtype=np.float64)) * 0.5 * self._sign
+        sin, cos = np.sin(half), np.cos(half)
+        parts = np.zeros((*half.shape, 4), dtype=np.float64)  # (..., n, 3 angles, xyzw)
+        np.put_along_axis(parts, np.broadcast_to(self._axis[..., None], (*half.shape, 1)),
+                          sin[..., None], axis=-1)  # fmt: skip
+        parts[..., 3] = cos
+        result = _multiply(_multiply(parts[..., 0, :], parts[..., 1, :]), parts[..., 2, :])
+        result *= np.where(result[..., 3:] < 0.0, -1.0, 1.0)
+        return result
+
+    def frame(self, au: npt.ArrayLike) -> tuple[F32, F32]:
+        """Angles and quaternions of one AU frame, as float32 arrays (n_bones, 3), (n_bones, 4)."""
+        angles = self.angles(au)
+        return angles.astype(np.float32), self.quaternions(angles).astype(np.float32)
+
+
+def _multiply(a: F64, b: F64) -> F64:
+    """Hamilton product of quaternions ``(x, y, z, w)`` along the last axis."""
+    ax, ay, az, aw = np.moveaxis(a, -1, 0)
+    bx, by, bz, bw = np.moveaxis(b, -1, 0)
+    return np.stack([
+        aw * bx + ax * bw + ay * bz - az * by,
+        aw * by - ax * bz + ay * bw + az * bx,
+        aw * bz + ax * by - ay * bx + az * bw,
+        aw * bw - ax * bx - ay * by - az * bz,
+    ], axis=-1)  # fmt: skip
+
+
+def compile_bones(bones: tuple[RigBone, ...]) -> BoneMap:
+    """The :class:`BoneMap` of a rig's bones."""
+    return BoneMap(bones)
