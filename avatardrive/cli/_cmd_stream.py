@@ -190,10 +190,14 @@ def _export_livelink(curves: Curves, path: str, rig_name: str) -> int:
     """Write ``curves`` retargeted to the rig as a Live Link Face CSV; return the frame count."""
     rig = load_rig(rig_name)
     weights = rig.forward(curves)
+    angles = rig.bone_angles(curves).astype(np.float32)  # head and eye columns
+    pose = np.zeros((len(rig.bone_names), 7), dtype=np.float32)  # unused by the CSV
+    pose[:, 6] = 1.0
     sink = LiveLinkCsvSink(path, rate=round(curves.fps), ranges=ValueRange(0.0, rig.scale))
     with sink:
         for index, row in enumerate(weights.values):
-            sink.send(Frame(index, float(index / curves.fps), rig.shape_names, row))
+            sink.send(Frame(index, float(index / curves.fps), rig.shape_names, row,
+                            bones=rig.bone_names, pose=pose, angles=angles[index]))
     return weights.n_frames
 
 
