@@ -199,8 +199,8 @@ def osc_encoder(
         return BundleEncoder(messages, names=tuple(names), channels=tuple(channels),
                              ranges=ranges, max_datagram=max_datagram)  # fmt: skip
     if not any(b in bones for b in BONE_NAMES):
-        raise TransportError(f"the frames carry no head or eye bones ({tuple(bones)}); expected "
-                             f"a rig with bones for head=1 (arkit52, vrm0, vrm1, facs)")
+        raise TransportError("the frames carry no head or eye bones; expected a rig with bones "
+                             "for head=1 (arkit52, vrm0, vrm1, facs)")
     messages += [slot_message(prefix + "head", floats=3), slot_message(prefix + "gaze", floats=2)]
     return BundleEncoder(messages, names=tuple(names), channels=tuple(channels), ranges=ranges,
                          max_datagram=max_datagram, bones=tuple(bones), bone_part="angles")
@@ -350,9 +350,12 @@ def make_encoder(
         return VRChatEncoder(names, prefix=destination.prefix, ranges=ranges,
                              keepalive=destination.keepalive, max_rate=destination.max_rate)
     if destination.scheme == "osc":
-        return osc_encoder(names, channels=channels if destination.au else (),
-                           prefix=destination.prefix, ranges=ranges,
-                           bones=bones if destination.head else None)  # fmt: skip
+        try:
+            return osc_encoder(names, channels=channels if destination.au else (),
+                               prefix=destination.prefix, ranges=ranges,
+                               bones=bones if destination.head else None)  # fmt: skip
+        except TransportError as err:
+            raise err.located(source=destination.url) from None
     raise TransportError(f"scheme {destination.scheme!r} has no encoder; expected osc, vmc, "
                          f"vrchat or livelink", source=destination.url)
 
