@@ -32,6 +32,7 @@ axis elsewhere (``axes = { yaw = "+z" }``) for bones whose rest frame is not Uni
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -153,6 +154,14 @@ class BoneMap:
         self.positions: F32 = np.array([b.position for b in ordered],
                                        dtype=np.float32).reshape(n, 3)
         self.positions.setflags(write=False)
+        self._half_radians = np.radians(0.5) * self._sign  # (n, 3)
+        self._generators = _GENERATORS[self._axis]  # (n, 3, 4, 4)
+        self._plans = [
+            (self._unit[i].tolist(), self._gain[i].tolist(), self._lo[i].tolist(),
+             self._hi[i].tolist(), tuple(zip(self._axis[i].tolist(),
+                                             self._half_radians[i].tolist(), strict=True)))
+            for i in range(n)
+        ]  # fmt: skip
 
     @property
     def n_bones(self) -> int:
@@ -172,10 +181,10 @@ class BoneMap:
         ndarray of float64, shape (frames, n_bones, 3) or (n_bones, 3)
             Yaw, pitch, roll in degrees, avatardrive's signs, within each bone's limits.
         """
-        values = np.clip(np.nan_to_num(np.asarray(au, dtype=np.float32)), 0.0, 1.0)
+        values = np.fmin(np.fmax(np.asarray(au, dtype=np.float32), 0.0), 1.0)  # NaN -> 0
         units = values @ self._drives.T  # (..., 5)
-        angles = units[..., self._unit].astype(np.float64) * self._gain
-        return np.clip(angles, self._lo, self._hi)
+        angles = units[..., self._unit] * self._gain
+        return np.minimum(np.maximum(angles, self._lo, out=angles), self._hi, out=angles)
 
     def quaternions(self, angles: npt.ArrayLike) -> F64:
         """Unity local rotations of bone angles (see the module docstring).
@@ -190,32 +199,58 @@ class BoneMap:
         ndarray of float64, shape (..., n_bones, 4)
             Unit quaternions ``(x, y, z, w)``, ``w >= 0``.
         """
-        half = np.radians(np.asarray(angles, dtype=np.float64)) * 0.5 * self._sign
-        sin, cos = np.sin(half), np.cos(half)
-        parts = np.zeros((*half.shape, 4), dtype=np.float64)  # (..., n, 3 angles, xyzw)
-        np.put_along_axis(parts, np.broadcast_to(self._axis[..., None], (*half.shape, 1)),
-                          sin[..., None], axis=-1)  # fmt: skip
-        parts[..., 3] = cos
-        result = _multiply(_multiply(parts[..., 0, :], parts[..., 1, :]), parts[..., 2, :])
+        half = np.asarray(angles, dtype=np.float64) * self._half_radians
+        # each angle's elementary rotation as its left-multiplication matrix c I + s K_axis
+        steps = (np.cos(half)[..., None, None] * _IDENTITY
+                 + np.sin(half)[..., None, None] * self._generators)  # (..., n, 3, 4, 4)
+        # q = q_yaw * q_pitch * q_roll, applied to the identity quaternion (0, 0, 0, 1)
+        result = (steps[..., 0, :, :] @ (steps[..., 1, :, :] @ steps[..., 2, :, 3:]))[..., 0]
         result *= np.where(result[..., 3:] < 0.0, -1.0, 1.0)
         return result
 
     def frame(self, au: npt.ArrayLike) -> tuple[F32, F32]:
-        """Angles and quaternions of one AU frame, as float32 arrays (n_bones, 3), (n_bones, 4)."""
-        angles = self.angles(au)
-        return angles.astype(np.float32), self.quaternions(angles).astype(np.float32)
+        """Angles and quaternions of one AU frame, as float32 arrays (n_bones, 3), (n_bones, 4).
+
+        The same numbers as :meth:`angles` and :meth:`quaternions`, computed with scalars: a
+        streaming frame has at most four bones, where array calls would cost more than the math.
+        """
+        values = np.fmin(np.fmax(np.asarray(au, dtype=np.float32), 0.0), 1.0)  # NaN -> 0
+        units = (self._drives @ values).tolist()
+        angles, rotations = [], []
+        for unit, gain, lo, hi, plan in self._plans:
+            row = [min(max(units[u] * g, a), b)
+                   for u, g, a, b in zip(unit, gain, lo, hi, strict=True)]  # fmt: skip
+            angles.append(row)
+            rotations.append(_compose(row, plan))
+        return (np.array(angles, dtype=np.float32).reshape(self.n_bones, 3),
+                np.array(rotations, dtype=np.float32).reshape(self.n_bones, 4))
 
 
-def _multiply(a: F64, b: F64) -> F64:
-    """Hamilton product of quaternions ``(x, y, z, w)`` along the last axis."""
-    ax, ay, az, aw = np.moveaxis(a, -1, 0)
-    bx, by, bz, bw = np.moveaxis(b, -1, 0)
-    return np.stack([
-        aw * bx + ax * bw + ay * bz - az * by,
-        aw * by - ax * bz + ay * bw + az * bx,
-        aw * bz + ax * by - ay * bx + az * bw,
-        aw * bw - ax * bx - ay * by - az * bz,
-    ], axis=-1)  # fmt: skip
+def _compose(angles: list[float], plan: tuple[tuple[int, float], ...]) -> list[float]:
+    """``q_yaw * q_pitch * q_roll`` of one bone with scalars: ``plan`` is (axis, half-radian
+    factor with sign) per angle. Returns (x, y, z, w) with w >= 0."""
+    x = y = z = 0.0
+    w = 1.0
+    for angle, (axis, factor) in zip(angles, plan, strict=True):
+        half = angle * factor
+        c, s = math.cos(half), math.sin(half)
+        # (x, y, z, w) * (s e_axis, c)
+        if axis == 0:
+            x, y, z, w = w * s + x * c, y * c + z * s, z * c - y * s, w * c - x * s
+        elif axis == 1:
+            x, y, z, w = x * c - z * s, w * s + y * c, z * c + x * s, w * c - y * s
+        else:
+            x, y, z, w = x * c + y * s, y * c - x * s, w * s + z * c, w * c - z * s
+    return [x, y, z, w] if w >= 0.0 else [-x, -y, -z, -w]
+
+
+#: Left multiplication by a quaternion (x, y, z, w): ``a * b = (w I + x K_x + y K_y + z K_z) b``.
+_IDENTITY = np.eye(4)
+_GENERATORS = np.array([
+    [[0, 0, 0, 1], [0, 0, -1, 0], [0, 1, 0, 0], [-1, 0, 0, 0]],  # K_x
+    [[0, 0, 1, 0], [0, 0, 0, 1], [-1, 0, 0, 0], [0, -1, 0, 0]],  # K_y
+    [[0, -1, 0, 0], [1, 0, 0, 0], [0, 0, 0, 1], [0, 0, -1, 0]],  # K_z
+], dtype=np.float64)  # fmt: skip
 
 
 def compile_bones(bones: tuple[RigBone, ...]) -> BoneMap:

@@ -29,6 +29,7 @@ shoulder; ``avatardrive.facs``).
 from __future__ import annotations
 
 import itertools
+import math
 import re
 import struct
 from collections.abc import Sequence
@@ -42,6 +43,8 @@ from avatardrive.errors import ParameterError, TransportError
 from avatardrive.transport._destination import Destination
 from avatardrive.transport._frame import (
     ANGLE_LIMIT,
+    POSE_HI,
+    POSE_LO,
     UNIT_RANGE,
     FloatArray,
     Frame,
@@ -135,6 +138,8 @@ class BundleEncoder:
         shaped = len(names) + len(channels)
         self._outs = _split(self._clean[:shaped], len(names))
         self._extra = self._clean[shaped:]
+        self._pose = self._extra.reshape(len(bones), 7) if bone_part == "pose" else self._extra
+        self._pose_lo, self._pose_hi = np.tile(POSE_LO, len(bones)), np.tile(POSE_HI, len(bones))
         if bone_part == "angles":
             self._head_rows = [bones.index(b) for b in HEAD_BONES if b in bones]
             self._eye_rows = [bones.index(b) for b in EYE_BONES if b in bones]
@@ -158,12 +163,15 @@ class BundleEncoder:
 
 
     def _bone_values(self, frame: Frame) -> None:
-        if frame.bones != self.bones:
+        if frame.bones is not self.bones and frame.bones != self.bones:
             raise TransportError(f"frame bones {frame.bones} differ from the encoder's "
                                  f"{self.bones}; expected one bone set per stream",
                                  where=f"frame {frame.index}")
-        if self._bone_part == "pose":
-            clean_pose(frame.pose, out=self._extra.reshape(len(self.bones), 7))
+        if self._bone_part == "pose":  # flat arrays: broadcasting costs more than the work
+            np.maximum(frame.pose.reshape(-1), self._pose_lo, out=self._extra)
+            np.minimum(self._extra, self._pose_hi, out=self._extra)
+            if math.isnan(np.dot(self._extra, self._extra)):  # NaN somewhere: the slow path
+                clean_pose(frame.pose, out=self._pose)
             return
         angles = np.nan_to_num(frame.angles)
         head = angles[self._head_rows].sum(axis=0) if self._head_rows else np.zeros(3)

@@ -22,6 +22,8 @@ from avatardrive.errors import ParameterError
 __all__ = [
     "ANGLE_LIMIT",
     "EMPTY",
+    "POSE_HI",
+    "POSE_LO",
     "POSITION_LIMIT",
     "UNIT_RANGE",
     "FloatArray",
@@ -171,13 +173,18 @@ def clean_pose(pose: FloatArray, *, out: FloatArray) -> FloatArray:
 
     Positions are clamped to ±:data:`POSITION_LIMIT` metres, quaternion parts to [-1, 1].
     """
-    bad = np.isnan(pose[..., 3:]).any(axis=-1)
-    np.copyto(out, np.nan_to_num(pose, nan=0.0, posinf=POSITION_LIMIT, neginf=-POSITION_LIMIT))
-    if bad.any():
+    np.maximum(pose, POSE_LO, out=out)  # maximum keeps NaN, clamps -inf
+    np.minimum(out, POSE_HI, out=out)
+    if np.isnan(out).any():
+        bad = np.isnan(out[..., 3:]).any(axis=-1)
         out[bad, 3:] = (0.0, 0.0, 0.0, 1.0)
-    np.clip(out[..., :3], -POSITION_LIMIT, POSITION_LIMIT, out=out[..., :3])
-    np.clip(out[..., 3:], -1.0, 1.0, out=out[..., 3:])
+        np.nan_to_num(out, copy=False, nan=0.0)
     return out
+
+
+#: Bounds of one bone's pose row (position x y z, quaternion x y z w).
+POSE_HI = np.array([POSITION_LIMIT] * 3 + [1.0] * 4, dtype=np.float32)
+POSE_LO = -POSE_HI
 
 
 def _check_range(lo: float, hi: float, where: str) -> None:
