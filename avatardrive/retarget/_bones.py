@@ -204,7 +204,7 @@ class BoneMap:
         steps = (np.cos(half)[..., None, None] * _IDENTITY
                  + np.sin(half)[..., None, None] * self._generators)  # (..., n, 3, 4, 4)
         # q = q_yaw * q_pitch * q_roll, applied to the identity quaternion (0, 0, 0, 1)
-        result = (steps[..., 0, :, :] @ (steps[..., 1, :, :] @ steps[..., 2, :, 3:]))[..., 0]
+        result: F64 = (steps[..., 0, :, :] @ (steps[..., 1, :, :] @ steps[..., 2, :, 3:]))[..., 0]
         result *= np.where(result[..., 3:] < 0.0, -1.0, 1.0)
         return result
 
