@@ -100,6 +100,23 @@ def test_vmc_bone_messages_are_byte_identical_to_python_osc(rng: np.random.Gener
     ])  # fmt: skip
 
 
+def test_vmc_status_messages_tell_receivers_the_sender_is_alive(rng: np.random.Generator) -> None:
+    names = ("Joy", "A")
+    values = np.array([0.5, 0.25], dtype=np.float32)
+    pose = random_pose(rng, 1)
+    encoder = make_encoder(parse_destination("vmc://127.0.0.1:39539?status=1"), names,
+                           bones=("Head",))  # fmt: skip
+    (datagram,) = encoder.encode(pose_frame(values, pose, np.zeros((1, 3)), names=names,
+                                            bones=("Head",), time=12.5))  # fmt: skip
+    assert bytes(datagram) == bundle([
+        message("/VMC/Ext/Blend/Val", "Joy", 0.5), message("/VMC/Ext/Blend/Val", "A", 0.25),
+        message("/VMC/Ext/Bone/Pos", "Head", *(float(v) for v in pose[0])),
+        message("/VMC/Ext/OK", 1), message("/VMC/Ext/T", 12.5), message("/VMC/Ext/Blend/Apply"),
+    ])  # fmt: skip
+    plain = make_encoder(parse_destination("vmc://127.0.0.1:39539"), names)
+    assert b"/VMC/Ext/OK" not in bytes(plain.encode(Frame(0, 0.0, names, values))[0])
+
+
 def test_bad_poses_never_reach_the_wire() -> None:
     pose = np.array([[np.nan, np.inf, -1e9, np.nan, 0.0, 0.0, 1.0],
                      [0.0, 0.0, 0.0, 2.0, -3.0, 0.0, 0.5]], dtype=np.float32)  # fmt: skip

@@ -68,7 +68,7 @@ def test_destinations_are_hashable_values() -> None:
     ("vmc://127.0.0.1/path", r"path: has a path or fragment '/path'"),
     ("vmc://?rig=", r"query key 'rig': value '' is not valid; expected a rig name"),
     ("vmc://?rig=../etc", r"query key 'rig': value '../etc' is not valid"),
-    ("vmc://?au=1", r"query key 'au': is not an option of vmc://; expected one of rig$"),
+    ("vmc://?au=1", r"query key 'au': is not an option of vmc://; expected one of rig, status$"),
     ("osc://h:1?au=maybe", r"query key 'au': value 'maybe' is not valid; expected 1 or 0"),
     ("osc://h:1?prefix=avatar", r"prefix starting and ending with '/'"),
     ("osc://h:1?prefix=/a b/", r"prefix starting and ending with '/'"),

@@ -6,7 +6,8 @@ scheme     default port  default rig  query options (all optional)
 =========  ============  ===========  ==================================================
 osc        (required)    arkit52      rig, au (0/1), head (0/1: ``head f f f`` and ``gaze f f``
                                       in degrees), prefix (default ``/avatardrive/``)
-vmc        39539         vrm0         rig
+vmc        39539         vrm0         rig, status (0/1: also ``/VMC/Ext/OK`` and
+                                      ``/VMC/Ext/T`` in every bundle)
 vrchat     9000          vrcft        rig, prefix (default ``/avatar/parameters/FT/v2/``),
                                       keepalive (s, default 1), max_rate (msg/s, default 2000),
                                       avatar (config JSON file), force_all (0/1), listen
@@ -46,7 +47,7 @@ DEFAULT_RIGS: Mapping[str, str] = {"osc": "arkit52", "vmc": "vrm0", "vrchat": "v
 _DEFAULT_OPTIONS: Mapping[str, Mapping[str, str]] = {
     "osc": {"au": "0", "head": "0", "prefix": "/avatardrive/"},
     "livelink": {"subject": "avatardrive", "device": "", "fps": "60"},
-    "vmc": {},
+    "vmc": {"status": "0"},
     "vrchat": {"prefix": "/avatar/parameters/FT/v2/", "keepalive": "1", "max_rate": "2000",
                "avatar": "", "force_all": "0", "listen": "9001", "oscquery": "auto",
                "osc_dir": ""},
@@ -103,6 +104,11 @@ class Destination:
     def head(self) -> bool:
         """Generic OSC only: also send ``<prefix>head f f f`` and ``<prefix>gaze f f``."""
         return self._option("head") == "1"
+
+    @property
+    def status(self) -> bool:
+        """VMC only: also send ``/VMC/Ext/OK`` and ``/VMC/Ext/T`` so receivers see a live sender."""
+        return self._option("status") == "1"
 
     @property
     def subject(self) -> str:
@@ -214,7 +220,7 @@ def _check_option(key: str, value: str, url: str, where: str) -> str:
 
     if key == "rig" and not _RIG.fullmatch(value):
         raise fail("a rig name such as arkit52, vrm0, vrm1, vrcft or facs")
-    if key in ("au", "force_all", "head"):
+    if key in ("au", "force_all", "head", "status"):
         if value.lower() not in _BOOLEANS:
             raise fail("1 or 0")
         return _BOOLEANS[value.lower()]

@@ -13,7 +13,8 @@ schema        per frame                                        values
               ``<prefix>gaze f f`` (degrees)
 ``vmc``       one bundle: ``/VMC/Ext/Blend/Val s f`` per       clamped; bone rotations are
               shape, ``/VMC/Ext/Bone/Pos s f f f f f f f``     Unity local quaternions
-              per bone, then ``/VMC/Ext/Blend/Apply``
+              per bone, (``status=1``) ``/VMC/Ext/OK i``
+              and ``/VMC/Ext/T f``, then ``/VMC/Ext/Blend/Apply``
 ``vrchat``    one plain message ``<prefix><Name> f`` per       clamped, quantized to 1/127,
               value that changed (or is due a keep-alive)      change-only, rate-capped
 ============  ===============================================  ===============================
@@ -66,6 +67,8 @@ __all__ = [
     "HEAD_BONES",
     "VMC_APPLY",
     "VMC_BONE",
+    "VMC_OK",
+    "VMC_TIME",
     "VMC_VALUE",
     "BundleEncoder",
     "Datagram",
@@ -81,6 +84,8 @@ Datagram = bytes | bytearray
 VMC_VALUE = "/VMC/Ext/Blend/Val"
 VMC_APPLY = "/VMC/Ext/Blend/Apply"
 VMC_BONE = "/VMC/Ext/Bone/Pos"
+VMC_OK = "/VMC/Ext/OK"
+VMC_TIME = "/VMC/Ext/T"
 #: Bones that make up the head turn (their angles add up), and the eyes (their angles average).
 HEAD_BONES, EYE_BONES = BONE_NAMES[:2], BONE_NAMES[2:]
 _ADDRESS_PART = re.compile(r"[^\s#*,?\[\]{}/\x00-\x1f\x7f]+")
@@ -127,17 +132,20 @@ class BundleEncoder:
         max_datagram: int = MAX_DATAGRAM,
         bones: tuple[str, ...] = (),
         bone_part: str | None = None,
+        clock: bool = False,
     ) -> None:
         self.names, self.channels, self.bones = names, channels, bones
         self._layouts = bundle_layouts(messages, max_datagram=max_datagram)
         lo, hi = ranges.bounds([*names, *channels])
         self._bounds = _split(lo, len(names)), _split(hi, len(names))
-        extra = {"pose": 7 * len(bones), "angles": 5}.get(bone_part or "", 0)
-        self._bone_part = bone_part
+        extra = {"pose": 7 * len(bones), "angles": 5}.get(bone_part or "", 0) + int(clock)
+        self._bone_part, self._clock = bone_part, clock
         self._clean = np.zeros(len(names) + len(channels) + extra, dtype=np.float32)
         shaped = len(names) + len(channels)
         self._outs = _split(self._clean[:shaped], len(names))
         self._extra = self._clean[shaped:]
+        if clock:  # the stream time goes last
+            self._time, self._extra = self._extra[-1:], self._extra[:-1]
         self._pose = self._extra.reshape(len(bones), 7) if bone_part == "pose" else self._extra
         self._pose_lo, self._pose_hi = np.tile(POSE_LO, len(bones)), np.tile(POSE_HI, len(bones))
         if bone_part == "angles":
@@ -158,6 +166,8 @@ class BundleEncoder:
             sanitize(frame.au, lo_au, hi_au, out=self._outs[1])
         if self._bone_part is not None:
             self._bone_values(frame)
+        if self._clock:
+            self._time[0] = frame.time if math.isfinite(frame.time) else 0.0
         pairs = zip(self._layouts, self._chunks, strict=True)
         return [layout.pack(chunk) for layout, chunk in pairs]
 
@@ -220,18 +230,25 @@ def vmc_encoder(
     ranges: ValueRange = UNIT_RANGE,
     max_datagram: int = MAX_DATAGRAM,
     bones: Sequence[str] = (),
+    status: bool = False,
 ) -> BundleEncoder:
     """VMC protocol: ``/VMC/Ext/Blend/Val s f`` per shape, ``/VMC/Ext/Bone/Pos`` per bone
-    (name, position x y z, rotation x y z w: ``frame.pose``), then ``/VMC/Ext/Blend/Apply``."""
+    (name, position x y z, rotation x y z w: ``frame.pose``), then ``/VMC/Ext/Blend/Apply``.
+
+    With ``status``, ``/VMC/Ext/OK 1`` (loaded) and ``/VMC/Ext/T`` (the frame's stream time)
+    go before the Apply, so receivers show a live sender."""
     for i, name in enumerate(names):
         _check_string(name, "names", i)
     for i, name in enumerate(bones):
         _check_string(name, "bones", i)
     messages = [slot_message(VMC_VALUE, [name]) for name in names]
     messages += [slot_message(VMC_BONE, [name], floats=7) for name in bones]
+    if status:
+        loaded = slot_message(VMC_OK, slot=False).head.replace(b",\x00", b",i", 1)
+        messages += [SlotMessage(loaded + (1).to_bytes(4, "big"), 0), slot_message(VMC_TIME)]
     messages.append(slot_message(VMC_APPLY, slot=False))
     return BundleEncoder(messages, names=tuple(names), ranges=ranges, max_datagram=max_datagram,
-                         bones=tuple(bones), bone_part="pose" if bones else None)
+                         bones=tuple(bones), bone_part="pose" if bones else None, clock=status)
 
 
 class VRChatEncoder:
@@ -350,7 +367,7 @@ def make_encoder(
     ``livelink`` takes the head and eyes from them.
     """
     if destination.scheme == "vmc":
-        return vmc_encoder(names, ranges=ranges, bones=bones)
+        return vmc_encoder(names, ranges=ranges, bones=bones, status=destination.status)
     if destination.scheme == "livelink":
         return LiveLinkEncoder(names, bones=bones, ranges=ranges, subject=destination.subject,
                                device=destination.device, fps=destination.fps)
