@@ -213,3 +213,22 @@ def test_rig_show_prints_the_bones() -> None:
     assert re.search(r"^  LeftEye +gaze AU61-64; per unit yaw 30°, pitch 25°", out, re.MULTILINE)
     code, out, _ = run_cli("rig", "show", "vrcft")
     assert "bones: none" in out
+
+
+@pytest.mark.parametrize("head", [(20.0, 0.0, 10.0), (-30.0, 12.0, -8.0), (5.0, -25.0, 20.0)])
+def test_neck_and_head_together_make_exactly_the_whole_rotation(
+    head: tuple[float, float, float],
+) -> None:
+    """Shares split the rotation on its own axis: Neck * Head == the arkit52 Head (one bone)."""
+    _, whole = load_rig("arkit52").bone_frame(au_of(head=head))
+    _, split = load_rig("vrm0").bone_frame(au_of(head=head))
+    neck, head_q = split[0].astype(np.float64), split[1].astype(np.float64)
+    composed = unity_mul(neck, head_q)
+    np.testing.assert_allclose(composed, whole[0], atol=2e-6)
+    np.testing.assert_allclose(neck, head_q, atol=1e-6)  # half each, about the same axis
+
+
+def unity_mul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    (ax, ay, az, aw), (bx, by, bz, bw) = a, b
+    return np.array([aw * bx + ax * bw + ay * bz - az * by, aw * by - ax * bz + ay * bw + az * bx,
+                     aw * bz + ax * by - ay * bx + az * bw, aw * bw - ax * bx - ay * by - az * bz])

@@ -26,7 +26,10 @@ VMC protocol use them)::
     Unity rotation about Z = +roll     (axes.roll  = "+z")
 
 and the local rotation is ``q = q_yaw * q_pitch * q_roll`` (yaw outermost: Unity's own
-``Quaternion.Euler`` order, Z then X then Y), as ``(x, y, z, w)`` with ``w >= 0``. A rig may map an
+``Quaternion.Euler`` order, Z then X then Y), as ``(x, y, z, w)`` with ``w >= 0``. A head bone with
+a share ``s`` below 1 turns by ``q(angles / s) ** s``: the same axis as the whole head's rotation
+and ``s`` of its angle, so Neck and Head together give exactly the whole rotation (shares of Euler
+angles would not: rotations do not add). A rig may map an
 axis elsewhere (``axes = { yaw = "+z" }``) for bones whose rest frame is not Unity's.
 """
 
@@ -156,10 +159,12 @@ class BoneMap:
         self.positions.setflags(write=False)
         self._half_radians = np.radians(0.5) * self._sign  # (n, 3)
         self._generators = _GENERATORS[self._axis]  # (n, 3, 4, 4)
+        self._share = np.array([b.share for b in ordered], dtype=np.float64).reshape(n, 1)
         self._plans = [
             (self._unit[i].tolist(), self._gain[i].tolist(), self._lo[i].tolist(),
              self._hi[i].tolist(), tuple(zip(self._axis[i].tolist(),
-                                             self._half_radians[i].tolist(), strict=True)))
+                                             self._half_radians[i].tolist(), strict=True)),
+             ordered[i].share)
             for i in range(n)
         ]  # fmt: skip
 
@@ -199,14 +204,14 @@ class BoneMap:
         ndarray of float64, shape (..., n_bones, 4)
             Unit quaternions ``(x, y, z, w)``, ``w >= 0``.
         """
-        half = np.asarray(angles, dtype=np.float64) * self._half_radians
+        half = np.asarray(angles, dtype=np.float64) / self._share * self._half_radians
         # each angle's elementary rotation as its left-multiplication matrix c I + s K_axis
         steps = (np.cos(half)[..., None, None] * _IDENTITY
                  + np.sin(half)[..., None, None] * self._generators)  # (..., n, 3, 4, 4)
         # q = q_yaw * q_pitch * q_roll, applied to the identity quaternion (0, 0, 0, 1)
         result: F64 = (steps[..., 0, :, :] @ (steps[..., 1, :, :] @ steps[..., 2, :, 3:]))[..., 0]
         result *= np.where(result[..., 3:] < 0.0, -1.0, 1.0)
-        return result
+        return _power(result, self._share)
 
     def frame(self, au: npt.ArrayLike) -> tuple[F32, F32]:
         """Angles and quaternions of one AU frame, as float32 arrays (n_bones, 3), (n_bones, 4).
@@ -217,11 +222,14 @@ class BoneMap:
         values = np.fmin(np.fmax(np.asarray(au, dtype=np.float32), 0.0), 1.0)  # NaN -> 0
         units = (self._drives @ values).tolist()
         angles, rotations = [], []
-        for unit, gain, lo, hi, plan in self._plans:
+        for unit, gain, lo, hi, plan, share in self._plans:
             row = [min(max(units[u] * g, a), b)
                    for u, g, a, b in zip(unit, gain, lo, hi, strict=True)]  # fmt: skip
             angles.append(row)
-            rotations.append(_compose(row, plan))
+            if share == 1.0:
+                rotations.append(_compose(row, plan))
+            else:
+                rotations.append(_scalar_power(_compose([a / share for a in row], plan), share))
         return (np.array(angles, dtype=np.float32).reshape(self.n_bones, 3),
                 np.array(rotations, dtype=np.float32).reshape(self.n_bones, 4))
 
@@ -242,6 +250,26 @@ def _compose(angles: list[float], plan: tuple[tuple[int, float], ...]) -> list[f
         else:
             x, y, z, w = x * c + y * s, y * c - x * s, w * s + z * c, w * c - z * s
     return [x, y, z, w] if w >= 0.0 else [-x, -y, -z, -w]
+
+
+def _scalar_power(q: list[float], share: float) -> list[float]:
+    """``q ** share`` of a unit quaternion (x, y, z, w), w >= 0: its axis, share x its angle."""
+    x, y, z, w = q
+    sine = math.sqrt(x * x + y * y + z * z)
+    if sine < 1e-12:
+        return [0.0, 0.0, 0.0, 1.0]
+    half = math.atan2(sine, w) * share
+    scale = math.sin(half) / sine
+    return [x * scale, y * scale, z * scale, math.cos(half)]
+
+
+def _power(q: F64, share: F64) -> F64:
+    """``q ** share`` over arrays: q (..., n, 4) unit quaternions with w >= 0, share (n, 1)."""
+    sine = np.linalg.norm(q[..., :3], axis=-1, keepdims=True)
+    half = np.arctan2(sine, q[..., 3:]) * share
+    scale = np.divide(np.sin(half), sine, out=np.zeros_like(sine), where=sine > 1e-12)
+    result: F64 = np.concatenate([q[..., :3] * scale, np.cos(half)], axis=-1)
+    return result
 
 
 #: Left multiplication by a quaternion (x, y, z, w): ``a * b = (w I + x K_x + y K_y + z K_z) b``.
