@@ -908,6 +908,71 @@ def test_unity_receiver_sets_blendshape_weights(
     assert report["unmatched"] == ["NoSuchShape"] and report["port_after_disable"] == 0
 
 
+def unity_mul(a: Sequence[float], b: Sequence[float]) -> np.ndarray:
+    """Hamilton product of (x, y, z, w) quaternions, as Unity's Quaternion * does."""
+    (ax, ay, az, aw), (bx, by, bz, bw) = a, b
+    return np.array([aw * bx + ax * bw + ay * bz - az * by, aw * by - ax * bz + ay * bw + az * bx,
+                     aw * bz + ax * by - ay * bx + az * bw, aw * bw - ax * bx - ay * by - az * bz])
+
+
+def same_rotation(a: Sequence[float], b: Sequence[float]) -> bool:
+    return bool(abs(abs(float(np.dot(a, b))) - 1.0) < 1e-5)
+
+
+def test_unity_decoder_keeps_the_same_bone_rotations_as_the_blender_addon(
+        unity_build_dir: Path, tmp_path: Path) -> None:
+    parser_check = unity_program("ParserCheck", unity_build_dir)
+    datagrams = bone_datagrams((20.0, 5.0, 10.0), (-15.0, 10.0), frames_=1)
+    datagrams.append(bytes(bundle(message("/avatardrive/head", -12.0, 4.0, 3.0),
+                                  message("/avatardrive/gaze", 7.0, -9.0)).dgram))
+    stream = tmp_path / "stream.bin"
+    stream.write_bytes(record(datagrams))
+    lines = run_lines([*parser_check, "stream", str(stream)], tmp_path)
+    poses = [line["poses"] for line in lines if "poses" in line]
+    decoder = frames.FrameDecoder()
+    want = []
+    for datagram in datagrams:
+        decoder.feed(osc.iter_messages(osc.parse_packet(datagram)))
+        want.append(dict(decoder.poses))
+    assert len(poses) == len(want) == 2
+    for got, expected in zip(poses, want, strict=True):
+        assert set(got) == set(expected)
+        for name, rotation in expected.items():
+            np.testing.assert_allclose(got[name], rotation, atol=1e-6)
+
+
+def test_unity_receiver_turns_animator_bones(unity_build_dir: Path, tmp_path: Path) -> None:
+    """A rig whose rest rotations are not the identity, under a turned root."""
+    receiver_check = unity_program("ReceiverCheck", unity_build_dir)
+    datagrams = bone_datagrams((20.0, 5.0, 10.0), (-15.0, 10.0))
+    command = [*receiver_check, "vmc", "Joy,A", "bones"]
+    with subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, cwd=tmp_path) as process:
+        try:
+            port = json.loads(read_line(process, 30))["port"]
+            send(port, datagrams)
+            out, err = process.communicate(f"{len(datagrams)} 20\n", timeout=40)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
+    assert process.returncode == 0, err
+    report = json.loads(out.splitlines()[-1])
+    decoder = frames.FrameDecoder()
+    decoder.feed(osc.iter_messages(osc.parse_packet(datagrams[0])))
+    sent = decoder.poses
+    whole_head = unity_mul(sent["Neck"], sent["Head"])
+    assert same_rotation(report["bones"]["Neck"], sent["Neck"])
+    assert same_rotation(report["bones"]["Head"], whole_head)
+    for eye in ("LeftEye", "RightEye"):
+        assert same_rotation(report["bones"][eye], unity_mul(whole_head, sent[eye]))
+    # the head's change in the avatar's axes: forward (+Z) turned 20° toward its own left (-X)
+    w = report["bones"]["Head"]
+    forward = quaternion_rotate((w[3], w[0], w[1], w[2]), (0.0, 0.0, 1.0))
+    assert math.degrees(math.atan2(-forward[0], forward[2])) == pytest.approx(20.0, abs=0.05)
+    assert report["poses_applied"] >= 1 and report["frames"] == len(datagrams)
+
+
 def imported_modules(path: Path) -> set[str]:
     found = set()
     for node in ast.walk(ast.parse(path.read_text(), str(path))):
