@@ -144,6 +144,8 @@ def _cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     )
     if idle:
         out.write(f"  at rest whatever the AUs (no inputs): {', '.join(idle)}\n")
+    if rig.bones:
+        out.write(f"  bones turned by the head and gaze channels: {', '.join(rig.bone_names)}\n")
     return 0
 
 
