@@ -226,8 +226,8 @@ def _add_stream_options(parser: argparse.ArgumentParser, *, control_required: bo
     """``--to``, ``--rig``, ``--rate``, ``--seconds`` and the control port (play and serve)."""
     parser.add_argument("--to", action="append", required=True, metavar="URL",
                         help="destination, e.g. vmc://127.0.0.1:39539, "
-                        "osc://host:port?rig=arkit52, vrchat://127.0.0.1:9000 (repeat for "
-                        "several)")  # fmt: skip
+                        "osc://host:port?rig=arkit52, vrchat://127.0.0.1:9000, "
+                        "livelink://host:11111 (repeat for several)")  # fmt: skip
     parser.add_argument("--rig", help="rig for destinations whose URL names none (default per "
                         "scheme: vmc vrm0, vrchat vrcft, osc arkit52)")  # fmt: skip
     parser.add_argument("--rate", type=_args.fps, default=60.0, help="frames per second (60)")
