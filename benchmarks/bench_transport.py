@@ -7,7 +7,10 @@ Targets (issue 4), all measured in one run on this machine:
 - clock: 60 Hz for ``--seconds`` (default 60): exactly rate x duration frames sent, lateness
   p99 under 1 ms on an idle machine;
 - scale: ``--avatars`` (default 100) x 52 shapes at 60 Hz for ``--scale-seconds`` without a
-  skipped frame; the CPU share used is reported.
+  skipped frame; the CPU share used is reported. Run twice in the same process: shapes only
+  (the baseline), then with the head and eye bones of ``vrm0`` (Neck, Head, LeftEye, RightEye:
+  four ``/VMC/Ext/Bone/Pos`` per bundle) in every bundle (issue 12: bones add no measurable
+  cost); the per-frame cost of the bone math itself is printed beside the shapes' retarget.
 
 Datagrams go to a local socket that nobody reads (the kernel drops them at the receiver).
 
@@ -31,6 +34,8 @@ import numpy as np
 from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
 from pythonosc.osc_message_builder import OscMessageBuilder
 
+from avatardrive.facs import GAZE_AXES, HEAD_AXES, N_CHANNELS, angles_to_channels
+from avatardrive.retarget import load_rig
 from avatardrive.transport import LIVE_LINK_SHAPES, Frame, FrameClock, UdpSink, vmc_encoder
 
 ARKIT = tuple(name[0].lower() + name[1:] for name in LIVE_LINK_SHAPES)
@@ -112,10 +117,37 @@ def bench_clock(address: tuple[str, int], seconds: float) -> None:
           f"{verdict(stats.p99 < TARGET_P99)}")
 
 
-def bench_scale(address: tuple[str, int], avatars: int, seconds: float) -> None:
+def bone_table(avatars: int) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
+    """vrm0's bones for 60 frames x ``avatars``: head turns and gaze shifts through its math."""
+    rig = load_rig("vrm0")
+    rng = np.random.default_rng(3)
+    pose = np.zeros((60, avatars, len(rig.bone_names), 7), dtype=np.float32)
+    angles = np.zeros((60, avatars, len(rig.bone_names), 3), dtype=np.float32)
+    au = np.zeros(N_CHANNELS, dtype=np.float32)
+    for k in range(60):
+        for a in range(avatars):
+            angles_to_channels(rng.uniform(-30, 30, 3), HEAD_AXES, out=au)
+            angles_to_channels(rng.uniform(-20, 20, 2), GAZE_AXES, out=au)
+            angles[k, a], pose[k, a, :, 3:] = rig.bone_frame(au)
+    return rig.bone_names, pose, angles
+
+
+def bench_bone_math() -> None:
+    rig = load_rig("vrm0")
+    au = np.random.default_rng(5).random(N_CHANNELS).astype(np.float32)
+    weights = np.empty(rig.n_shapes, dtype=np.float32)
+    shapes = per_call(lambda: rig.forward_frame(au, out=weights), 2000)
+    bones = per_call(lambda: rig.bone_frame(au), 2000)
+    print(f"retarget per avatar frame (vrm0): shapes {shapes * 1e6:.1f} us, bones "
+          f"{bones * 1e6:.1f} us ({len(rig.bone_names)} bones: angles and quaternions)")
+
+
+def bench_scale(address: tuple[str, int], avatars: int, seconds: float, *,
+                bones: bool = False) -> None:  # fmt: skip
     clock = FrameClock(RATE)
     expected = clock.frames_for(seconds)
     table = np.random.default_rng(2).random((60, avatars, len(ARKIT))).astype(np.float32)
+    bone_names, poses, angles = bone_table(avatars) if bones else ((), None, None)
     sinks = [UdpSink(f"vmc://{address[0]}:{address[1]}") for _ in range(avatars)]
     work: list[float] = []
     try:
@@ -123,8 +155,14 @@ def bench_scale(address: tuple[str, int], avatars: int, seconds: float) -> None:
         for tick in clock.ticks(frames=expected):
             began = time.perf_counter()
             rows = table[tick.index % 60]
-            for sink, row in zip(sinks, rows, strict=True):
-                sink.send(Frame(tick.index, tick.time, ARKIT, row))
+            if poses is None or angles is None:
+                for sink, row in zip(sinks, rows, strict=True):
+                    sink.send(Frame(tick.index, tick.time, ARKIT, row))
+            else:
+                pose, angle = poses[tick.index % 60], angles[tick.index % 60]
+                for a, (sink, row) in enumerate(zip(sinks, rows, strict=True)):
+                    sink.send(Frame(tick.index, tick.time, ARKIT, row, bones=bone_names,
+                                    pose=pose[a], angles=angle[a]))
             work.append(time.perf_counter() - began)
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
         datagrams = sum(s.stats.datagrams for s in sinks)
@@ -134,8 +172,10 @@ def bench_scale(address: tuple[str, int], avatars: int, seconds: float) -> None:
             sink.close()
     stats = clock.stats
     period = 1.0 / RATE
-    print(f"scale: {avatars} avatars x {len(ARKIT)} shapes at {RATE:g} Hz for {seconds:g} s "
-          f"({avatars} VMC destinations)")
+    bytes_sent = sum(s.stats.bytes for s in sinks) / max(datagrams, 1)
+    extra = f" + {len(bone_names)} bones" if bones else ""
+    print(f"scale: {avatars} avatars x {len(ARKIT)} shapes{extra} at {RATE:g} Hz for "
+          f"{seconds:g} s ({avatars} VMC destinations, {bytes_sent:.0f} bytes a bundle)")
     print(f"  frames {stats.frames} of {expected}, skipped {stats.skipped}, datagrams "
           f"{datagrams} (errors {errors})   target 0 skipped  {verdict(stats.skipped == 0)}")
     p50, p99, top = np.percentile(work, [50, 99, 100]) * 1e3
@@ -169,6 +209,8 @@ def main() -> int:
         bench_encoder(address)
         bench_clock(address, args.seconds)
         bench_scale(address, args.avatars, args.scale_seconds)
+        bench_scale(address, args.avatars, args.scale_seconds, bones=True)
+        bench_bone_math()
     return 0
 
 

@@ -457,7 +457,7 @@ def test_make_zip_has_one_addon_folder(tmp_path: Path) -> None:
         members = sorted(archive.namelist())
         init = archive.read("avatardrive_receiver/__init__.py").decode()
     assert members == [f"avatardrive_receiver/{m}.py"
-                       for m in ("__init__", "frames", "names", "osc", "receiver")]
+                       for m in ("__init__", "bones", "frames", "names", "osc", "receiver")]
     assert "bl_info" in init and "def register" in init and "def unregister" in init
 
 
@@ -550,6 +550,102 @@ def test_blender_addon_drives_shape_keys(tmp_path: Path) -> None:
     assert report["frames"] == frame_count and report["malformed"] == 4
     assert any("No shape key for: NoSuchShape" in line for line in report["status"])
     assert report["status_after_stop"][0] == "Stopped"
+
+
+def bone_datagrams(head: tuple[float, float, float], gaze: tuple[float, float],
+                   frames_: int = 8) -> list[bytes]:  # fmt: skip
+    """VMC bundles of the vrm0 rig (Neck, Head, eyes) for one head pose and gaze, in degrees."""
+    from avatardrive.facs import GAZE_AXES, HEAD_AXES, N_CHANNELS, angles_to_channels
+    from avatardrive.retarget import load_rig
+    from avatardrive.transport import Frame, vmc_encoder
+
+    rig = load_rig("vrm0")
+    au = np.zeros(N_CHANNELS, dtype=np.float32)
+    angles_to_channels(head, HEAD_AXES, out=au)
+    angles_to_channels(gaze, GAZE_AXES, out=au)
+    angles, rotations = rig.bone_frame(au)
+    pose = np.zeros((len(rig.bone_names), 7), dtype=np.float32)
+    pose[:, 3:] = rotations
+    encoder = vmc_encoder(rig.shape_names, bones=rig.bone_names)
+    weights = rig.forward_frame(au)
+    frame = Frame(0, 0.0, rig.shape_names, weights, bones=rig.bone_names, pose=pose,
+                  angles=angles)  # fmt: skip
+    return [bytes(encoder.encode(frame)[0]) for _ in range(frames_)]
+
+
+def quaternion_rotate(q: Sequence[float], v: Sequence[float]) -> np.ndarray:
+    """Rotate ``v`` by the unit quaternion ``q`` given as (w, x, y, z)."""
+    w, x, y, z = q
+    matrix = np.array([
+        [1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
+        [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
+        [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)],
+    ])  # fmt: skip
+    return matrix @ np.asarray(v, dtype=np.float64)
+
+
+def test_decoder_keeps_bone_rotations_from_vmc_and_the_generic_schema() -> None:
+    decoder = frames.FrameDecoder()
+    for datagram in bone_datagrams((20.0, 0.0, 0.0), (0.0, 0.0), frames_=2):
+        decoder.feed(osc.iter_messages(osc.parse_packet(datagram)))
+    assert decoder.pose_frames == 2 and set(decoder.poses) == {"Neck", "Head", "LeftEye",
+                                                               "RightEye"}  # fmt: skip
+    x, y, z, w = decoder.poses["Head"]  # 10° of the turn, Unity: negative about Y
+    assert (x, z) == (0.0, 0.0) and y == pytest.approx(-math.sin(math.radians(5)), abs=1e-6)
+    bad = bytes(bundle(message("/VMC/Ext/Bone/Pos", "Head", 0.0, 0.0, 0.0, math.nan, 0.0, 0.0,
+                               1.0, types_="sfffffff"),
+                       message("/VMC/Ext/Bone/Pos", "Head", 1.0),
+                       message("/VMC/Ext/Blend/Apply")).dgram)
+    decoder.feed(osc.iter_messages(osc.parse_packet(bad)))
+    assert decoder.poses["Head"] == (x, y, z, w) and decoder.ignored == 2
+    generic = frames.FrameDecoder("generic")
+    generic.feed(osc.iter_messages(osc.parse_packet(bytes(bundle(
+        message("/avatardrive/jawOpen", 0.5), message("/avatardrive/head", 0.0, 20.0, 0.0),
+        message("/avatardrive/gaze", -30.0, 0.0)).dgram))))  # fmt: skip
+    hx, hy, hz, _ = generic.poses["Head"]  # chin up 20°: Unity negative about X
+    assert hx == pytest.approx(-math.sin(math.radians(10))) and hy == hz == 0.0
+    assert generic.poses["LeftEye"] == generic.poses["RightEye"]
+    assert generic.poses["LeftEye"][1] == pytest.approx(math.sin(math.radians(15)))
+
+
+def test_blender_addon_turns_head_and_eye_bones(tmp_path: Path) -> None:
+    blender = require("blender")
+    datagrams = bone_datagrams((20.0, 0.0, 10.0), (-15.0, 10.0))
+    ready, out, log = tmp_path / "ready.json", tmp_path / "out.json", tmp_path / "blender.log"
+    command = [blender, "--background", "--factory-startup", "--python-exit-code", "1",
+               "--python", str(BLENDER_DIR / "headless_receiver.py"), "--",
+               "--port", "0", "--armature", "--protocol", "VMC", "--frames",
+               str(len(datagrams)), "--seconds", "90", "--ready", str(ready), "--out", str(out)]
+    with log.open("w") as log_file, subprocess.Popen(
+            command, stdout=log_file, stderr=subprocess.STDOUT, cwd=tmp_path) as process:
+        try:
+            port = wait_for_file(ready, process, 90, log)["port"]
+            send(port, datagrams)
+            code = process.wait(timeout=110)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    assert code == 0, log.read_text()[-3000:]
+    report = json.loads(out.read_text())
+    bones = report["bones"]
+    # Blender: the character faces -Y, its own left is +X, up is +Z
+    forward = quaternion_rotate(bones["Head"], (0.0, -1.0, 0.0))
+    assert math.degrees(math.atan2(forward[0], -forward[1])) == pytest.approx(20.0, abs=0.05)
+    assert forward[2] == pytest.approx(0.0, abs=1e-4)
+    up = quaternion_rotate(bones["Head"], (0.0, 0.0, 1.0))
+    left = (math.cos(math.radians(20)), math.sin(math.radians(20)), 0.0)  # after the turn
+    assert math.degrees(math.asin(float(np.dot(up, left)))) == pytest.approx(10.0, abs=0.05)
+    head_inverse = np.array(bones["Head"]) * (1, -1, -1, -1)
+    for eye in ("eye.L", "eye.R"):  # the eyes in the head: 15° to the right, 10° up
+        w1, x1, y1, z1 = head_inverse
+        w2, x2, y2, z2 = bones[eye]
+        relative = (w1 * w2 - x1 * x2 - y1 * y2 - z1 * z2, w1 * x2 + x1 * w2 + y1 * z2 - z1 * y2,
+                    w1 * y2 - x1 * z2 + y1 * w2 + z1 * x2, w1 * z2 + x1 * y2 - y1 * x2 + z1 * w2)
+        look = quaternion_rotate(relative, (0.0, -1.0, 0.0))
+        assert math.degrees(math.asin(look[2])) == pytest.approx(10.0, abs=0.05), eye
+        assert math.degrees(math.atan2(-look[0], -look[1])) == pytest.approx(15.0, abs=0.05), eye
+    assert not any(line.startswith("No bone for") for line in report["status"])
 
 
 BLENDER_UI_CHECK = """
@@ -810,6 +906,71 @@ def test_unity_receiver_sets_blendshape_weights(
     assert weights == pytest.approx(want, abs=1e-3)
     assert (report["packets"], report["malformed"], report["frames"]) == (19, 2, 17)
     assert report["unmatched"] == ["NoSuchShape"] and report["port_after_disable"] == 0
+
+
+def unity_mul(a: Sequence[float], b: Sequence[float]) -> np.ndarray:
+    """Hamilton product of (x, y, z, w) quaternions, as Unity's Quaternion * does."""
+    (ax, ay, az, aw), (bx, by, bz, bw) = a, b
+    return np.array([aw * bx + ax * bw + ay * bz - az * by, aw * by - ax * bz + ay * bw + az * bx,
+                     aw * bz + ax * by - ay * bx + az * bw, aw * bw - ax * bx - ay * by - az * bz])
+
+
+def same_rotation(a: Sequence[float], b: Sequence[float]) -> bool:
+    return bool(abs(abs(float(np.dot(a, b))) - 1.0) < 1e-5)
+
+
+def test_unity_decoder_keeps_the_same_bone_rotations_as_the_blender_addon(
+        unity_build_dir: Path, tmp_path: Path) -> None:
+    parser_check = unity_program("ParserCheck", unity_build_dir)
+    datagrams = bone_datagrams((20.0, 5.0, 10.0), (-15.0, 10.0), frames_=1)
+    datagrams.append(bytes(bundle(message("/avatardrive/head", -12.0, 4.0, 3.0),
+                                  message("/avatardrive/gaze", 7.0, -9.0)).dgram))
+    stream = tmp_path / "stream.bin"
+    stream.write_bytes(record(datagrams))
+    lines = run_lines([*parser_check, "stream", str(stream)], tmp_path)
+    poses = [line["poses"] for line in lines if "poses" in line]
+    decoder = frames.FrameDecoder()
+    want = []
+    for datagram in datagrams:
+        decoder.feed(osc.iter_messages(osc.parse_packet(datagram)))
+        want.append(dict(decoder.poses))
+    assert len(poses) == len(want) == 2
+    for got, expected in zip(poses, want, strict=True):
+        assert set(got) == set(expected)
+        for name, rotation in expected.items():
+            np.testing.assert_allclose(got[name], rotation, atol=1e-6)
+
+
+def test_unity_receiver_turns_animator_bones(unity_build_dir: Path, tmp_path: Path) -> None:
+    """A rig whose rest rotations are not the identity, under a turned root."""
+    receiver_check = unity_program("ReceiverCheck", unity_build_dir)
+    datagrams = bone_datagrams((20.0, 5.0, 10.0), (-15.0, 10.0))
+    command = [*receiver_check, "vmc", "Joy,A", "bones"]
+    with subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, cwd=tmp_path) as process:
+        try:
+            port = json.loads(read_line(process, 30))["port"]
+            send(port, datagrams)
+            out, err = process.communicate(f"{len(datagrams)} 20\n", timeout=40)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
+    assert process.returncode == 0, err
+    report = json.loads(out.splitlines()[-1])
+    decoder = frames.FrameDecoder()
+    decoder.feed(osc.iter_messages(osc.parse_packet(datagrams[0])))
+    sent = decoder.poses
+    whole_head = unity_mul(sent["Neck"], sent["Head"])
+    assert same_rotation(report["bones"]["Neck"], sent["Neck"])
+    assert same_rotation(report["bones"]["Head"], whole_head)
+    for eye in ("LeftEye", "RightEye"):
+        assert same_rotation(report["bones"][eye], unity_mul(whole_head, sent[eye]))
+    # the head's change in the avatar's axes: forward (+Z) turned 20° toward its own left (-X)
+    w = report["bones"]["Head"]
+    forward = quaternion_rotate((w[3], w[0], w[1], w[2]), (0.0, 0.0, 1.0))
+    assert math.degrees(math.atan2(-forward[0], forward[2])) == pytest.approx(20.0, abs=0.05)
+    assert report["poses_applied"] >= 1 and report["frames"] == len(datagrams)
 
 
 def imported_modules(path: Path) -> set[str]:

@@ -85,10 +85,12 @@ def test_play_vmc_sends_apply_after_every_frame(oscdump: str, tmp_path: Path) ->
         assert done.returncode == 0, done.stderr
         assert wait_for(lambda: len(bundles(lines, "/VMC/")) >= 25)
     frames = bundles(lines, "/VMC/")
-    for frame in frames:
-        assert [f[1] for f in frame[:-1]] == ["/VMC/Ext/Blend/Val"] * 52
+    for frame in frames:  # shapes, then the rig's bones, then Apply, in one bundle
+        assert [f[1] for f in frame[:-1]] == ["/VMC/Ext/Blend/Val"] * 52 + ["/VMC/Ext/Bone/Pos"] * 3
         assert frame[-1][1:] == ["/VMC/Ext/Blend/Apply"]
-        assert {f[3].strip('"') for f in frame[:-1]} == ARKIT
+        assert {f[3].strip('"') for f in frame[:52]} == ARKIT
+        assert [f[3].strip('"') for f in frame[52:-1]] == ["Head", "LeftEye", "RightEye"]
+        assert all(f[2] == "sfffffff" for f in frame[52:-1])
 
 
 def test_control_messages_layer_an_emotion_and_neutral_releases_it(tmp_path: Path) -> None:

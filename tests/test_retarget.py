@@ -44,6 +44,7 @@ def test_exported_names_are_exactly_the_public_api() -> None:
     assert set(retarget.__all__) == {
         "RESPONSE_CURVES",
         "RIG_FORMAT_VERSION",
+        "RigBone",
         "SCALES",
         "TERM_OPS",
         "TIKHONOV",

@@ -13,12 +13,13 @@ INTENDED = {
     # frames and sinks
     "Frame", "Sink", "ValueRange", "open_sink", "UdpSink", "SinkStats", "MemorySink",
     "LiveLinkCsvSink", "NpzRecorder", "Recording", "read_recording", "livelink_timecode",
-    "LIVE_LINK_COLUMNS", "LIVE_LINK_SHAPES",
+    "LIVE_LINK_COLUMNS", "LIVE_LINK_SHAPES", "LIVE_LINK_ROTATIONS", "livelink_rotations",
     # destinations
     "Destination", "parse_destination", "SCHEMES", "DEFAULT_PORTS", "DEFAULT_RIGS",
     # encoders
     "Encoder", "BundleEncoder", "VRChatEncoder", "make_encoder", "osc_encoder", "vmc_encoder",
     "Readout",
+    "LiveLinkEncoder",
     # OSC packets
     "OscMessage", "OscBundle", "parse_packet", "iter_messages",
     # control

@@ -24,8 +24,9 @@ def test_urls_parse_with_scheme_defaults(url: str, scheme: str, host: str, port:
 
 
 def test_defaults_are_documented_constants() -> None:
-    assert DEFAULT_PORTS == {"vmc": 39539, "vrchat": 9000}
-    assert DEFAULT_RIGS == {"osc": "arkit52", "vmc": "vrm0", "vrchat": "vrcft"}
+    assert DEFAULT_PORTS == {"vmc": 39539, "vrchat": 9000, "livelink": 11111}
+    assert DEFAULT_RIGS == {"osc": "arkit52", "vmc": "vrm0", "vrchat": "vrcft",
+                            "livelink": "arkit52"}
 
 
 def test_options_are_typed_with_defaults() -> None:
@@ -58,7 +59,7 @@ def test_destinations_are_hashable_values() -> None:
 
 @pytest.mark.parametrize(("url", "pattern"), [
     ("http://127.0.0.1:9000", r"^http://127.0.0.1:9000: scheme: scheme 'http' is not one of "
-                              r"osc, vmc, vrchat; expected osc://host:port"),
+                              r"osc, vmc, vrchat, livelink; expected osc://host:port"),
     ("127.0.0.1:9000", r"^127.0.0.1:9000: scheme: has no scheme; expected osc://host:port"),
     ("osc://127.0.0.1", r"^osc://127.0.0.1: port: has no port; expected osc://host:port$"),
     ("vmc://127.0.0.1:0", r"port: port 0 is out of range; expected 1..65535"),
@@ -67,7 +68,7 @@ def test_destinations_are_hashable_values() -> None:
     ("vmc://127.0.0.1/path", r"path: has a path or fragment '/path'"),
     ("vmc://?rig=", r"query key 'rig': value '' is not valid; expected a rig name"),
     ("vmc://?rig=../etc", r"query key 'rig': value '../etc' is not valid"),
-    ("vmc://?au=1", r"query key 'au': is not an option of vmc://; expected one of rig$"),
+    ("vmc://?au=1", r"query key 'au': is not an option of vmc://; expected one of rig, status$"),
     ("osc://h:1?au=maybe", r"query key 'au': value 'maybe' is not valid; expected 1 or 0"),
     ("osc://h:1?prefix=avatar", r"prefix starting and ending with '/'"),
     ("osc://h:1?prefix=/a b/", r"prefix starting and ending with '/'"),

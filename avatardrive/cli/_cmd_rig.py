@@ -6,7 +6,7 @@ import argparse
 from importlib import resources
 from typing import TextIO
 
-from avatardrive.retarget import Rig, RigShape, RigTerm, builtin_rigs, load_rig
+from avatardrive.retarget import Rig, RigBone, RigShape, RigTerm, builtin_rigs, load_rig
 
 __all__ = ["format_rig", "register"]
 
@@ -47,6 +47,33 @@ def _name_cell(shape: RigShape) -> str:
     return f"{shape.name} [{', '.join(shape.aliases)}]" if shape.aliases else shape.name
 
 
+def format_bone(bone: RigBone) -> str:
+    """One bone as a line: what drives it, degrees per unit, share, limits and Unity axes."""
+    angles = ("yaw", "pitch", "roll") if bone.drive == "head" else ("yaw", "pitch")
+    per_unit = ", ".join(f"{a} {bone.degrees[k]:g}°" for k, a in enumerate(angles))
+    limits = ", ".join(f"{a} [{bone.limits[k][0]:g}, {bone.limits[k][1]:g}]°"
+                       for k, a in enumerate(angles))  # fmt: skip
+    axes = ", ".join(f"{a} {bone.axes[k]}" for k, a in enumerate(angles))
+    drive = "head AU51-56" if bone.drive == "head" else "gaze AU61-64"
+    share = f", share {bone.share:g}" if bone.drive == "head" else ""
+    position = "" if not any(bone.position) else (
+        f", position ({', '.join(f'{v:g}' for v in bone.position)}) m")
+    return (f"{bone.name:<8}  {drive}{share}; per unit {per_unit}; limits {limits}; "
+            f"Unity axes {axes}{position}")
+
+
+def format_bones(rig: Rig) -> list[str]:
+    """The bone section of ``rig show`` (empty for a rig without bones)."""
+    if not rig.bones:
+        return ["bones: none (head and gaze reach this rig only through its shapes)"]
+    return [
+        f"bones ({len(rig.bones)}): the head and gaze channels rotate them; angles in the "
+        "performer's signs (yaw + = own left,",
+        "pitch + = up, roll + = toward the own left shoulder), sent as Unity local quaternions:",
+        *(f"  {format_bone(bone)}" for bone in rig.bones),
+    ]
+
+
 def format_rig(rig: Rig) -> str:
     """The mapping of a rig as a readable table, then what its inverse cannot recover."""
     head = f"{rig.name} - {rig.title}" if rig.title else rig.name
@@ -73,6 +100,8 @@ def format_rig(rig: Rig) -> str:
         "(AU6_L*AU12_L) or minima (min(AU4, AU7)); clipped to [0, 1], then the response; "
         f"weights x {rig.scale:g}.",
         "[...] = aliases accepted on input; case, '_' and L/Left spellings are ignored.",
+        "",
+        *format_bones(rig),
         "",
         str(rig.inexpressible()),
     ]
@@ -115,6 +144,8 @@ def _cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     )
     if idle:
         out.write(f"  at rest whatever the AUs (no inputs): {', '.join(idle)}\n")
+    if rig.bones:
+        out.write(f"  bones turned by the head and gaze channels: {', '.join(rig.bone_names)}\n")
     return 0
 
 

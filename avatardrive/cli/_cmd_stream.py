@@ -190,10 +190,14 @@ def _export_livelink(curves: Curves, path: str, rig_name: str) -> int:
     """Write ``curves`` retargeted to the rig as a Live Link Face CSV; return the frame count."""
     rig = load_rig(rig_name)
     weights = rig.forward(curves)
+    angles = rig.bone_angles(curves).astype(np.float32)  # head and eye columns
+    pose = np.zeros((len(rig.bone_names), 7), dtype=np.float32)  # unused by the CSV
+    pose[:, 6] = 1.0
     sink = LiveLinkCsvSink(path, rate=round(curves.fps), ranges=ValueRange(0.0, rig.scale))
     with sink:
         for index, row in enumerate(weights.values):
-            sink.send(Frame(index, float(index / curves.fps), rig.shape_names, row))
+            sink.send(Frame(index, float(index / curves.fps), rig.shape_names, row,
+                            bones=rig.bone_names, pose=pose, angles=angles[index]))
     return weights.n_frames
 
 
@@ -222,8 +226,8 @@ def _add_stream_options(parser: argparse.ArgumentParser, *, control_required: bo
     """``--to``, ``--rig``, ``--rate``, ``--seconds`` and the control port (play and serve)."""
     parser.add_argument("--to", action="append", required=True, metavar="URL",
                         help="destination, e.g. vmc://127.0.0.1:39539, "
-                        "osc://host:port?rig=arkit52, vrchat://127.0.0.1:9000 (repeat for "
-                        "several)")  # fmt: skip
+                        "osc://host:port?rig=arkit52, vrchat://127.0.0.1:9000, "
+                        "livelink://host:11111 (repeat for several)")  # fmt: skip
     parser.add_argument("--rig", help="rig for destinations whose URL names none (default per "
                         "scheme: vmc vrm0, vrchat vrcft, osc arkit52)")  # fmt: skip
     parser.add_argument("--rate", type=_args.fps, default=60.0, help="frames per second (60)")

@@ -32,19 +32,24 @@ FloatArray = NDArray[np.float32]
 
 @dataclass
 class Route:
-    """One destination: its rig, its sink, and the buffer its weights are written into."""
+    """One destination: its rig, its sink, and the buffers its weights and bones go into."""
 
     label: str
     rig: Rig
     sink: Sink
     weights: FloatArray = field(init=False)
+    pose: FloatArray = field(init=False)
 
     def __post_init__(self) -> None:
         self.weights = np.zeros(len(self.rig.shape_names), dtype=np.float32)
+        self.pose = np.zeros((len(self.rig.bone_names), 7), dtype=np.float32)
+        self.pose[:, :3] = self.rig.bone_positions
 
     def send(self, au: FloatArray, *, index: int, time: float) -> None:
         self.rig.forward_frame(au, out=self.weights)
-        self.sink.send(Frame(index, time, self.rig.shape_names, self.weights, CHANNELS, au))
+        angles, self.pose[:, 3:] = self.rig.bone_frame(au)
+        self.sink.send(Frame(index, time, self.rig.shape_names, self.weights, CHANNELS, au,
+                             self.rig.bone_names, self.pose, angles))
 
 
 def _rig_given(url: str) -> bool:

@@ -3,16 +3,20 @@
 A rig (versioned TOML; built-ins in the top-level ``rigs/`` folder, shipped as package data) maps
 AU channels to target shapes: per shape a weighted sum of channels plus nonlinear terms (products
 and minima of channels, for correctives and emotion-level shapes), then a response curve, gain,
-offset, clamp and the rig's value scale. See the README, "Rigs".
+offset, clamp and the rig's value scale; and optionally bones (Neck, Head, eyes) that the head and
+gaze channels rotate. See the README, "Rigs".
 
 - load: :func:`load_rig` (built-in name or path), :func:`loads_rig` (text), :func:`builtin_rigs`
 - forward: :meth:`Rig.forward` (curves), :meth:`Rig.forward_frame` (one frame, streaming)
 - inverse: :meth:`Rig.inverse`, :meth:`Rig.inverse_frame`, :meth:`Rig.inexpressible`
 - names: :meth:`Rig.shape_index`, :func:`match_columns`, :func:`shape_key`
+- bones: :attr:`Rig.bones`, :meth:`Rig.bone_frame` (angles and Unity quaternions of one frame),
+  :meth:`Rig.bone_angles`, :meth:`Rig.bone_rotations`
 - VRChat: :class:`VRCFTParameters` (VRCFaceTracking v2 simplified/combined parameters, gaze, head)
 """
 
 from avatardrive._shapes import shape_key
+from avatardrive.retarget._bones import RigBone
 from avatardrive.retarget._builtin import builtin_rigs
 from avatardrive.retarget._columns import ColumnMatch, match_columns
 from avatardrive.retarget._inverse import TIKHONOV
@@ -38,6 +42,7 @@ __all__ = [
     "ColumnMatch",
     "InverseReport",
     "Rig",
+    "RigBone",
     "RigShape",
     "RigTerm",
     "VRCFTParameters",

@@ -22,6 +22,14 @@ File format, version 1 (see the README, "Rigs")::
     gain = 1.0
     offset = 0.0
     clamp = [0.0, 1.0]             # within [0, 1], before scaling
+
+    [[bones]]                      # optional: Neck, Head, LeftEye, RightEye (see _bones.py)
+    name = "Head"
+    share = 0.6                    # head bones: part of the head angles (shares add up to <= 1)
+    degrees = { yaw = 45, pitch = 30, roll = 30 }     # per unit; default: facs unit angles
+    axes = { yaw = "-y", pitch = "-x", roll = "+z" }  # Unity local axis per angle (default)
+    limits = { yaw = [-50, 50] }   # degrees after the share; default: one unit either way
+    position = [0.0, 0.0, 0.0]     # local position sent with the rotation (VMC), metres
 """
 
 from __future__ import annotations
@@ -37,9 +45,10 @@ from pathlib import Path
 from typing import Any
 
 from avatardrive._files import read_text
-from avatardrive._shapes import shape_key
+from avatardrive._shapes import BONE_NAMES, shape_key
 from avatardrive.errors import ParameterError, RigError
 from avatardrive.facs import CHANNELS, channels_of, parse_au_key
+from avatardrive.retarget._bones import AXIS_NAMES, BONE_AXES, RigBone, default_bone
 from avatardrive.retarget._builtin import builtin_file, builtin_rigs
 from avatardrive.retarget._spec import (
     RESPONSE_CURVES,
@@ -63,7 +72,10 @@ MAX_EXPONENT = 100.0
 MAX_FACTORS = 4
 MAX_INCLUDE_DEPTH = 8
 
-_TOP_KEYS = ("version", "name", "title", "description", "scale", "include", "shapes")
+_TOP_KEYS = ("version", "name", "title", "description", "scale", "include", "shapes", "bones")
+_BONE_KEYS = ("name", "share", "degrees", "axes", "limits", "position")
+_AXIS_SPELLINGS = ("+x", "-x", "+y", "-y", "+z", "-z")
+MAX_DEGREES = 180.0
 _SHAPE_KEYS = (
     "name", "aliases", "inputs", "terms", "curve", "exponent", "gain", "offset", "clamp",
 )  # fmt: skip
@@ -401,8 +413,11 @@ def _from_dict(
     description = _string("description", data.get("description", ""))
     includes = _include_list(data.get("include", []))
     shapes: list[RigShape] = []
+    included_bones: dict[str, RigBone] = {}
     for k, entry in enumerate(includes):
-        shapes.extend(_included(entry, f"include[{k}]", source, base, stack))
+        spec = _included(entry, f"include[{k}]", source, base, stack)
+        shapes.extend(spec.shapes)
+        included_bones.update({bone.name: bone for bone in spec.bones})
     first_own = len(shapes)
     raw_shapes = data.get("shapes", [])
     if not isinstance(raw_shapes, list):
@@ -411,6 +426,7 @@ def _from_dict(
     if not shapes:
         raise _fail("shapes", "no shapes; expected at least one [[shapes]] table or an include")
     _check_unique(shapes, first_own)
+    bones = _bones(data.get("bones", []), source, included_bones)
     return RigSpec(
         name=name,
         version=version,
@@ -420,6 +436,7 @@ def _from_dict(
         title=title,
         description=description,
         includes=includes,
+        bones=bones,
     )
 
 
@@ -431,15 +448,15 @@ def _include_list(value: object) -> tuple[str, ...]:
 
 def _included(
     entry: str, where: str, source: str, base: Path | None, stack: tuple[str, ...]
-) -> tuple[RigShape, ...]:
-    """The shapes of one included rig: a built-in name, or a .toml path relative to ``base``."""
+) -> RigSpec:
+    """One included rig: a built-in name, or a .toml path relative to ``base``."""
     if len(stack) >= MAX_INCLUDE_DEPTH:
         raise _fail(where, f"{entry!r}: includes nest deeper than {MAX_INCLUDE_DEPTH}")
     if entry.lower().endswith(".toml"):
         path = (base or Path.cwd()) / entry
         if _file_key(path) in stack:
             raise _fail(where, f"{entry!r} includes itself (an include cycle); expected a tree")
-        return read_rig(path, _stack=stack).shapes
+        return read_rig(path, _stack=stack)
     file = builtin_file(entry)
     if file is None:
         close = difflib.get_close_matches(entry, builtin_rigs(), n=1)
@@ -451,7 +468,7 @@ def _included(
         )
     if _builtin_key(file) in stack:
         raise _fail(where, f"{entry!r} includes itself (an include cycle); expected a tree")
-    return read_builtin(file, _stack=stack).shapes
+    return read_builtin(file, _stack=stack)
 
 
 def _file_key(path: Path) -> str:
@@ -488,3 +505,93 @@ def read_rig(path: str | os.PathLike[str], *, _stack: tuple[str, ...] = ()) -> R
         expected=f"a rig file (.toml) or a built-in rig name ({', '.join(builtin_rigs())})",
     )  # fmt: skip
     return parse_rig(text, source=source, base=file.parent, _stack=(*_stack, _file_key(file)))
+
+
+# -- bones ---------------------------------------------------------------------------------------
+
+
+def _bones(value: object, source: str, included: dict[str, RigBone]) -> tuple[RigBone, ...]:
+    """The rig's bones: included ones, replaced by the file's own of the same name."""
+    if not isinstance(value, list):
+        raise _fail("bones", f"{value!r}; expected an array of [[bones]] tables")
+    bones = dict(included)
+    own: set[str] = set()
+    for index, raw in enumerate(value):
+        bone = _bone(index, raw, source)
+        if bone.name in own:
+            raise _fail(f"bones[{index}].name", f"{bone.name!r} is given twice; expected each "
+                        f"bone once")
+        own.add(bone.name)
+        bones[bone.name] = bone
+    shares = sum(b.share for b in bones.values() if b.drive == "head")
+    if shares > 1.0 + 1e-6:
+        raise _fail("bones", f"the head bones' shares add up to {shares:g}; expected at most 1 "
+                    f"(e.g. Neck 0.4 and Head 0.6: together the whole head turn)")
+    return tuple(bones[name] for name in BONE_NAMES if name in bones)
+
+
+def _bone(index: int, raw: object, source: str) -> RigBone:
+    where = f"bones[{index}]"
+    if not isinstance(raw, Mapping):
+        raise _fail(where, f"{raw!r}; expected a table of bone keys")
+    if "name" not in raw:
+        raise _fail(f"{where}.name", f"missing key 'name'; expected one of {', '.join(BONE_NAMES)}")
+    name = raw["name"]
+    if name not in BONE_NAMES:
+        raise _fail(f"{where}.name", f"{name!r} is not a bone avatardrive drives; expected one "
+                    f"of {', '.join(BONE_NAMES)}")
+    where = f"{where} ({name})"
+    _check_keys(raw, _BONE_KEYS, where)
+    base = default_bone(name, source=source)
+    angles = AXIS_NAMES[: len(BONE_AXES[name])]
+    share = 1.0
+    if "share" in raw:
+        if base.drive != "head":
+            raise _fail(f"{where}.share", "given for an eye; expected it on Neck and Head only")
+        share = _number(f"{where}.share", raw["share"])
+        if not 0.0 < share <= 1.0:
+            raise _fail(f"{where}.share", f"{share!r}; expected a part of the head turn in (0, 1]")
+    degrees = list(base.degrees)
+    for k, angle in _angle_items(f"{where}.degrees", raw.get("degrees", {}), angles):
+        degrees[k] = _number(f"{where}.degrees.{angle}", raw["degrees"][angle], limit=MAX_DEGREES)
+    limits = [(-d * share, d * share) for d in degrees]
+    for k, angle in _angle_items(f"{where}.limits", raw.get("limits", {}), angles):
+        limits[k] = _limit(f"{where}.limits.{angle}", raw["limits"][angle])
+    axes = list(base.axes)
+    for k, angle in _angle_items(f"{where}.axes", raw.get("axes", {}), AXIS_NAMES):
+        spelled = raw["axes"][angle]
+        if spelled not in _AXIS_SPELLINGS:
+            raise _fail(f"{where}.axes.{angle}", f"{spelled!r}; expected one of "
+                        f"{', '.join(_AXIS_SPELLINGS)}")
+        axes[k] = spelled
+    if len({a[1] for a in axes}) != 3:
+        raise _fail(f"{where}.axes", f"{axes}; expected yaw, pitch and roll on three different "
+                    f"axes")
+    return RigBone(name, share, (degrees[0], degrees[1], degrees[2]),
+                   (axes[0], axes[1], axes[2]), (limits[0], limits[1], limits[2]),
+                   _position(f"{where}.position", raw.get("position", [0.0, 0.0, 0.0])),
+                   source)  # fmt: skip
+
+
+def _angle_items(where: str, value: object, allowed: tuple[str, ...]) -> list[tuple[int, str]]:
+    if not isinstance(value, Mapping):
+        raise _fail(where, f"{value!r}; expected a table such as {{ yaw = ..., pitch = ... }}")
+    _check_keys(value, allowed, where)
+    return [(AXIS_NAMES.index(key), key) for key in value]
+
+
+def _limit(where: str, value: object) -> tuple[float, float]:
+    if not isinstance(value, list) or len(value) != 2:
+        raise _fail(where, f"{value!r}; expected [lo, hi] in degrees with lo <= 0 <= hi")
+    lo = _number(f"{where}[0]", value[0], limit=MAX_DEGREES)
+    hi = _number(f"{where}[1]", value[1], limit=MAX_DEGREES)
+    if not lo <= 0.0 <= hi:
+        raise _fail(where, f"{value!r}; expected [lo, hi] in degrees with lo <= 0 <= hi")
+    return lo, hi
+
+
+def _position(where: str, value: object) -> tuple[float, float, float]:
+    if not isinstance(value, list) or len(value) != 3:
+        raise _fail(where, f"{value!r}; expected [x, y, z] in metres (Unity axes)")
+    x, y, z = (_number(f"{where}[{k}]", v, limit=100.0) for k, v in enumerate(value))
+    return x, y, z

@@ -14,6 +14,7 @@ from avatardrive._shapes import shape_key
 from avatardrive.curves import Curves
 from avatardrive.errors import ParameterError
 from avatardrive.facs import CHANNELS, N_CHANNELS, channel_index
+from avatardrive.retarget._bones import BoneMap, RigBone, compile_bones
 from avatardrive.retarget._columns import match_columns
 from avatardrive.retarget._compile import (
     ForwardMap,
@@ -65,6 +66,11 @@ class Rig:
     rest : np.ndarray, float32, shape (n_shapes,)
         Weights of a neutral face (all AU channels 0): 0 for most shapes, 1 x scale for
         openness-style shapes (gain -1, offset 1).
+    bones : tuple of RigBone
+        Head and eye bones the head and gaze channels rotate (Neck, Head, LeftEye, RightEye;
+        those the rig declares), see :meth:`bone_frame`.
+    bone_names : tuple of str
+        Their names, in that order.
     """
 
     name: str
@@ -76,6 +82,9 @@ class Rig:
     shape_names: tuple[str, ...]
     shapes: tuple[RigShape, ...]
     rest: F32
+    bones: tuple[RigBone, ...]
+    bone_names: tuple[str, ...]
+    _bones: BoneMap
     _fmap: ForwardMap
     _lookup: Mapping[str, int]
 
@@ -95,6 +104,8 @@ class Rig:
             "_fmap": fmap,
             "_lookup": MappingProxyType(lookup),
         }
+        bone_map = compile_bones(spec.bones)
+        values.update(bones=bone_map.bones, bone_names=bone_map.names, _bones=bone_map)
         for key, value in values.items():
             object.__setattr__(self, key, value)
         rest = self.forward_frame(np.zeros(N_CHANNELS, dtype=np.float32))
@@ -207,6 +218,46 @@ class Rig:
             np.matmul(block, fmap.weights, out=out[first:last])
             respond(fmap, out[first:last])
         return Curves(out, fps=curves.fps, start=curves.start, names=self.shape_names)
+
+    # -- bones -------------------------------------------------------------------------------
+
+    @property
+    def bone_positions(self) -> F32:
+        """Local bone positions (metres, Unity axes), shape (n_bones, 3), read-only."""
+        return self._bones.positions
+
+    def bone_frame(self, au: npt.ArrayLike) -> tuple[F32, F32]:
+        """Bone angles and Unity local rotations of one AU frame.
+
+        Parameters
+        ----------
+        au : array_like, shape (N_CHANNELS,)
+            AU channels; NaN counts as 0, values are clipped to [0, 1].
+
+        Returns
+        -------
+        angles : np.ndarray, float32, shape (n_bones, 3)
+            Yaw, pitch, roll in degrees, avatardrive's signs (:mod:`avatardrive.facs`), each
+            bone's share and limits applied.
+        rotations : np.ndarray, float32, shape (n_bones, 4)
+            Local rotations as quaternions ``(x, y, z, w)`` in Unity's convention
+            (left-handed, Y up; the conversion is documented in ``retarget/_bones.py``).
+        """
+        values = np.asarray(au)
+        problem = _shape_problem(values, N_CHANNELS, "au")
+        if problem is not None:
+            raise ParameterError(problem)
+        return self._bones.frame(values)
+
+    def bone_angles(self, curves: Curves) -> F64:
+        """Bone angles over AU curves, shape (frames, n_bones, 3), degrees (:meth:`bone_frame`)."""
+        if not isinstance(curves, Curves):
+            raise ParameterError(f"curves is a {type(curves).__name__}; expected Curves")
+        return self._bones.angles(_au_values(curves))
+
+    def bone_rotations(self, angles: npt.ArrayLike) -> F64:
+        """Unity local quaternions ``(x, y, z, w)`` of bone angles, shape (..., n_bones, 4)."""
+        return self._bones.quaternions(angles)
 
     # -- inverse -----------------------------------------------------------------------------
 

@@ -14,7 +14,10 @@ factors.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from avatardrive.retarget._bones import RigBone
 
 __all__ = [
     "RESPONSE_CURVES",
@@ -115,6 +118,9 @@ class RigSpec:
         The file read.
     includes
         Names or paths of the rigs merged in.
+    bones
+        Head and eye bones (Neck, Head, LeftEye, RightEye; those declared), included ones
+        replaced by the file's own of the same name.
     """
 
     name: str
@@ -125,3 +131,4 @@ class RigSpec:
     title: str = ""
     description: str = ""
     includes: tuple[str, ...] = ()
+    bones: tuple[RigBone, ...] = ()

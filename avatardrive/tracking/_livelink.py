@@ -46,6 +46,8 @@ TIMECODE_RATES = (24.0, 25.0, 30.0, 48.0, 50.0, 60.0)
 _DEFAULT_RATE = 60.0  # the app's default
 _TIMECODE = re.compile(r"^\s*(\d{1,2}):(\d{2}):(\d{2})[:;](\d{1,3})(?:\.(\d+))?\s*$")
 _HEAD_COLUMNS = ("HeadYaw", "HeadPitch", "HeadRoll")
+_EYE_COLUMNS = ("LeftEyeYaw", "LeftEyePitch", "LeftEyeRoll", "RightEyeYaw", "RightEyePitch",
+                "RightEyeRoll")  # fmt: skip
 _DAY = 86400.0
 
 
@@ -95,9 +97,12 @@ class LiveLinkRecording:
         Blendshape weights clipped to [0, 1], columns in ``names`` order.
     head_pose : ndarray of float32, shape (frames, 3), or None
         ``HeadYaw``, ``HeadPitch``, ``HeadRoll`` converted to degrees, when all three columns
-        are present.
+        are present. Live Link's signs (``avatardrive._shapes.LIVE_LINK_SIGNS``), not yet ours.
     timecode_rate : float
         The timecode's frame rate (given, or inferred from the frame numbers).
+    eye_pose : ndarray of float32, shape (frames, 6), or None
+        ``LeftEyeYaw, LeftEyePitch, LeftEyeRoll, RightEyeYaw, RightEyePitch, RightEyeRoll`` in
+        degrees, Live Link's signs, when all six columns are present.
     """
 
     path: str
@@ -106,6 +111,7 @@ class LiveLinkRecording:
     weights: npt.NDArray[np.float32]
     head_pose: npt.NDArray[np.float32] | None
     timecode_rate: float
+    eye_pose: npt.NDArray[np.float32] | None = None
 
     @property
     def fps(self) -> float:
@@ -115,7 +121,9 @@ class LiveLinkRecording:
         return float(1.0 / np.median(steps)) if steps.size else self.timecode_rate
 
 
-def _columns(header: list[str], source: str) -> tuple[int, list[int], list[int] | None]:
+def _columns(
+    header: list[str], source: str
+) -> tuple[int, list[int], list[int] | None, list[int] | None]:
     lookup: dict[str, int] = {}
     for i, name in enumerate(header):
         lookup.setdefault(name.strip().casefold(), i)
@@ -136,7 +144,9 @@ def _columns(header: list[str], source: str) -> tuple[int, list[int], list[int] 
     shapes = [by_arkit[k] for k in range(len(ARKIT_NAMES))]
     head_keys = [name.casefold() for name in _HEAD_COLUMNS]
     head = [lookup[k] for k in head_keys] if all(k in lookup for k in head_keys) else None
-    return lookup["timecode"], shapes, head
+    eye_keys = [name.casefold() for name in _EYE_COLUMNS]
+    eyes = [lookup[k] for k in eye_keys] if all(k in lookup for k in eye_keys) else None
+    return lookup["timecode"], shapes, head, eyes
 
 
 def _infer_rate(stamps: npt.NDArray[np.float64], source: str) -> float:
@@ -241,9 +251,10 @@ def read_live_link(
     if first is None:
         raise TrackingError("empty file; expected a Live Link Face CSV", source=source)
     header = first[1]
-    t_col, shape_cols, head_cols = _columns(header, source)
+    t_col, shape_cols, head_cols, eye_cols = _columns(header, source)
     weights = _Blocks(len(shape_cols), np.float32)
     head = _Blocks(3, np.float64) if head_cols else None
+    eyes = _Blocks(6, np.float64) if eye_cols else None
     stamps = _Blocks(6, np.float64)  # h, m, s, ff, fraction, line number
     for line, row in rows:
         where = f"line {line}"
@@ -257,6 +268,8 @@ def read_live_link(
         weights.append(_numbers(row, shape_cols, header, source, where))
         if head is not None and head_cols is not None:
             head.append(_numbers(row, head_cols, header, source, where))
+        if eyes is not None and eye_cols is not None:
+            eyes.append(_numbers(row, eye_cols, header, source, where))
     if stamps.rows == 0:
         raise TrackingError("no frames after the header", source=source)
     stamp_array = stamps.array()
@@ -269,6 +282,7 @@ def read_live_link(
         weights=np.clip(weights.array(), 0.0, 1.0),
         head_pose=None if head is None else np.degrees(head.array()).astype(np.float32),
         timecode_rate=float(rate),
+        eye_pose=None if eyes is None else np.degrees(eyes.array()).astype(np.float32),
     )
 
 

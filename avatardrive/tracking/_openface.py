@@ -11,6 +11,24 @@ Required: ``timestamp`` and at least one ``AUxx_r`` intensity (0-5). ``success``
 its unit equally, scaled to [0, 1] (5 -> 1.0); ``AU45_r`` is the blink. Rows where tracking failed
 (``success = 0``, or ``confidence`` below a threshold) carry no valid values: those frames relax
 from the last tracked values toward neutral instead of jumping to zero or following garbage.
+
+Head pose and gaze (when the file has ``pose_Rx, pose_Ry, pose_Rz`` and ``gaze_angle_x,
+gaze_angle_y``, radians) become the head and gaze channels (AU51-56, AU61-64). OpenFace's camera
+frame has x to the image's right, y down, z away from the camera, rotations right-handed in it;
+for an unmirrored video the image's right is the performer's own left. Hence, in avatardrive's
+signs (facs/_motion.py)::
+
+    head yaw   = -pose_Ry      (pose_Ry > 0 turns the nose toward the image's left)
+    head pitch = -pose_Rx      (pose_Rx > 0 is chin down)
+    head roll  = +pose_Rz      (pose_Rz > 0 lowers the image-right, i.e. the own left, side)
+    gaze yaw   = +gaze_angle_x - head yaw      (gaze_angle_* are in camera coordinates:
+    gaze pitch = -gaze_angle_y - head pitch     x > 0 toward the image's right, y > 0 down)
+
+Checked by hand on the real files of ../shared/data: the image angle of the line between the eye
+landmarks follows ``pose_Rz`` with the same sign (r = 0.98 and 0.62); ``gaze_angle_y`` rises with
+``pose_Rx`` (r = 0.79, 0.84: the head's pitch is part of the world gaze) and ``gaze_angle_x`` falls
+with ``pose_Ry`` (r = -0.50, -0.39). The pose is the camera's, not a calibrated rest: a performer
+who sits off-axis reads as a constant turn.
 """
 
 from __future__ import annotations
@@ -27,7 +45,7 @@ import numpy.typing as npt
 
 from avatardrive._files import display_path
 from avatardrive.errors import ParameterError, TrackingError
-from avatardrive.facs import N_CHANNELS, channel_index
+from avatardrive.facs import GAZE_AXES, HEAD_AXES, N_CHANNELS, angles_to_channels, channel_index
 
 __all__ = [
     "OPENFACE_MAX_INTENSITY",
@@ -129,6 +147,8 @@ class _Layout:
     confidence: int | None
     face: int | None
     intensity: tuple[tuple[int, int], ...]  # (column, AU number)
+    pose: tuple[int, int, int] | None = None  # pose_Rx, pose_Ry, pose_Rz
+    gaze: tuple[int, int] | None = None  # gaze_angle_x, gaze_angle_y
 
 
 def _layout(header: list[str], source: str) -> _Layout:
@@ -149,8 +169,11 @@ def _layout(header: list[str], source: str) -> _Layout:
     if not intensity:
         raise TrackingError("no AU intensity column (AU01_r ... AU45_r); expected OpenFace run "
                             "with -aus", source=source, where="line 1")  # fmt: skip
+    pose = [j for j in map(column, ("pose_rx", "pose_ry", "pose_rz")) if j is not None]
+    gaze = [j for j in map(column, ("gaze_angle_x", "gaze_angle_y")) if j is not None]
     return _Layout(time, column("success"), column("confidence"), column("face_id"),
-                   tuple(intensity))  # fmt: skip
+                   tuple(intensity), (pose[0], pose[1], pose[2]) if len(pose) == 3 else None,
+                   (gaze[0], gaze[1]) if len(gaze) == 2 else None)  # fmt: skip
 
 
 def _unit_channels(intensity: tuple[tuple[int, int], ...], source: str) -> list[tuple[int, int]]:
@@ -257,6 +280,7 @@ def read_openface(
         for j, left in channels:
             value = _number(row, j, header, source, line) / OPENFACE_MAX_INTENSITY
             au[n, left] = au[n, left + 1] = min(max(value, 0.0), 1.0)
+        _head_and_gaze(row, layout, header, source, line, out=au[n])
         n += 1
     stamps = np.asarray(times, dtype=np.float64)
     return OpenFaceTake(
@@ -267,6 +291,19 @@ def read_openface(
         face_id=face_id,
         units=tuple(number for _j, number in layout.intensity),
     )
+
+
+def _head_and_gaze(row: list[str], layout: _Layout, header: list[str], source: str, line: int,
+                   *, out: npt.NDArray[np.float32]) -> None:  # fmt: skip
+    """Write a row's head pose and gaze into the head and gaze channels (module docstring)."""
+    head = np.zeros(3)
+    if layout.pose is not None:
+        rx, ry, rz = (math.degrees(_number(row, j, header, source, line)) for j in layout.pose)
+        head[:] = (-ry, -rx, rz)
+        angles_to_channels(head, HEAD_AXES, out=out)
+    if layout.gaze is not None:
+        gx, gy = (math.degrees(_number(row, j, header, source, line)) for j in layout.gaze)
+        angles_to_channels((gx - head[0], -gy - head[1]), GAZE_AXES, out=out)
 
 
 def _row_valid(row: list[str], layout: _Layout, header: list[str], source: str, line: int,

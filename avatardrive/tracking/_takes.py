@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import os
 
+import numpy as np
+
+from avatardrive._shapes import LIVE_LINK_SIGNS
 from avatardrive.curves import Curves, from_samples
-from avatardrive.facs import CHANNELS
+from avatardrive.facs import CHANNELS, GAZE_AXES, HEAD_AXES, angles_to_channels
 from avatardrive.retarget import load_rig
 from avatardrive.tracking._livelink import LiveLinkRecording, read_live_link
 from avatardrive.tracking._openface import OpenFaceTake, read_openface, relax_invalid
@@ -42,6 +45,11 @@ def openface_curves(take: OpenFaceTake, *, fps: float | None = None) -> Curves:
 def livelink_curves(recording: LiveLinkRecording, *, fps: float | None = None) -> Curves:
     """A Live Link Face take as AU curves, through the ``arkit52`` rig's inverse.
 
+    The head channels (AU51-56) come from ``HeadYaw/HeadPitch/HeadRoll`` and the gaze channels
+    (AU61-64) from the eyes' yaw and pitch (their mean; eye roll is dropped) when the take has
+    them, converted from Live Link's signs (:data:`avatardrive._shapes.LIVE_LINK_SIGNS`, radians)
+    to avatardrive's; without eye columns the gaze comes from the ``eyeLook*`` shapes.
+
     Parameters
     ----------
     recording : LiveLinkRecording
@@ -55,6 +63,12 @@ def livelink_curves(recording: LiveLinkRecording, *, fps: float | None = None) -
     """
     weights = Curves(recording.weights, fps=1.0, start=0.0, names=recording.names)
     au = load_rig("arkit52").inverse(weights).values
+    signs = np.asarray(LIVE_LINK_SIGNS, dtype=np.float64)
+    if recording.head_pose is not None:
+        angles_to_channels(recording.head_pose * signs, HEAD_AXES, out=au)
+    if recording.eye_pose is not None:
+        eyes = recording.eye_pose.astype(np.float64).reshape(-1, 2, 3).mean(axis=1)
+        angles_to_channels(eyes[:, :2] * signs[:2], GAZE_AXES, out=au)
     grid = from_samples(recording.times, au, fps=fps or recording.timecode_rate, names=CHANNELS)
     return grid.clamp(0.0, 1.0)
 

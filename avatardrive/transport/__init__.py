@@ -7,6 +7,7 @@ Layers inside, bottom up (sockets only in the top row)::
     _encoders    schemas: generic OSC, VMC, VRChat (quantized, change-only, rate-capped)
     _frame       Frame, the Sink seam, value ranges (clamp; NaN -> lo)
     _livelink    Live Link Face CSV sink      _record   memory sink, NPZ recorder
+    _livelink_udp  Live Link Face UDP packets (Unreal)
     _clock       FrameClock: absolute deadlines, skipped frames counted, lateness stats
     _udp         UdpSink (per destination)    _control  ControlListener   _monitor  StreamMonitor
     _vrchat_config / _vrchat_plan / _vrchat     avatar configs, OSCQuery, plans, VRChatSink
@@ -15,9 +16,9 @@ Layers inside, bottom up (sockets only in the top row)::
 - frames and sinks: :class:`Frame`, :class:`Sink`, :class:`ValueRange`, :func:`open_sink`,
   :class:`UdpSink`, :class:`MemorySink`, :class:`LiveLinkCsvSink`, :class:`NpzRecorder`
 - destinations: :func:`parse_destination`, :class:`Destination`
-- encoders: :func:`make_encoder`, :func:`osc_encoder`, :func:`vmc_encoder`,
-  :class:`VRChatEncoder`; :class:`Readout`, the seam for values computed from each frame's AU
-  channels (the emotion read-out of ``osc://...?emotions=1``)
+- encoders: :func:`make_encoder`, :func:`osc_encoder`, :func:`vmc_encoder` (with bones),
+  :class:`VRChatEncoder`, :class:`LiveLinkEncoder`; :class:`Readout`, the seam for values
+  computed from each frame's AU channels (the emotion read-out of ``osc://...?emotions=1``)
 - control: :class:`ControlListener` and the commands it queues
 - monitor: :class:`StreamMonitor`, :class:`MonitorState`, :class:`MonitorSnapshot`
 - VRChat: :class:`VRChatSink`, :class:`AvatarWatcher`, :func:`load_avatar_config`,
@@ -57,10 +58,13 @@ from avatardrive.transport._fetch import fetch_url, fetch_wheel_member
 from avatardrive.transport._frame import Frame, Sink, ValueRange
 from avatardrive.transport._livelink import (
     LIVE_LINK_COLUMNS,
+    LIVE_LINK_ROTATIONS,
     LIVE_LINK_SHAPES,
     LiveLinkCsvSink,
+    livelink_rotations,
     livelink_timecode,
 )
+from avatardrive.transport._livelink_udp import LiveLinkEncoder
 from avatardrive.transport._monitor import MonitorSnapshot, MonitorState, StreamMonitor
 from avatardrive.transport._open import open_sink
 from avatardrive.transport._osc import OscBundle, OscMessage, iter_messages, parse_packet
@@ -95,6 +99,7 @@ __all__ = [
     "DEFAULT_PORTS",
     "DEFAULT_RIGS",
     "LIVE_LINK_COLUMNS",
+    "LIVE_LINK_ROTATIONS",
     "LIVE_LINK_SHAPES",
     "SCHEMES",
     "TRACKING_FLAGS",
@@ -118,6 +123,7 @@ __all__ = [
     "Frame",
     "FrameClock",
     "LiveLinkCsvSink",
+    "LiveLinkEncoder",
     "MemorySink",
     "MonitorSnapshot",
     "MonitorState",
@@ -143,6 +149,7 @@ __all__ = [
     "fetch_url",
     "fetch_wheel_member",
     "iter_messages",
+    "livelink_rotations",
     "livelink_timecode",
     "load_avatar_config",
     "make_encoder",

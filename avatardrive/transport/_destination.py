@@ -1,11 +1,14 @@
-"""Destinations as URLs: ``vmc://127.0.0.1:39539``, ``osc://host:port?au=1``, ``vrchat://``.
+"""Destinations as URLs: ``vmc://127.0.0.1:39539``, ``osc://host:port?au=1``, ``vrchat://``,
+``livelink://host:11111``.
 
 =========  ============  ===========  ==================================================
 scheme     default port  default rig  query options (all optional)
 =========  ============  ===========  ==================================================
-osc        (required)    arkit52      rig, au (0/1), emotions (0/1), prefix (default
+osc        (required)    arkit52      rig, au (0/1), emotions (0/1), head (0/1: ``head f f f``
+                                      and ``gaze f f`` in degrees), prefix (default
                                       ``/avatardrive/``)
-vmc        39539         vrm0         rig
+vmc        39539         vrm0         rig, status (0/1: also ``/VMC/Ext/OK`` and
+                                      ``/VMC/Ext/T`` in every bundle)
 vrchat     9000          vrcft        rig, prefix (default ``/avatar/parameters/FT/v2/``),
                                       keepalive (s, default 1), max_rate (msg/s, default 2000),
                                       avatar (config JSON file), force_all (0/1), listen
@@ -13,6 +16,9 @@ vrchat     9000          vrcft        rig, prefix (default ``/avatar/parameters/
                                       oscquery (``http://host:port``, auto or off; default
                                       auto = mDNS if ``zeroconf`` is installed), osc_dir
                                       (VRChat's OSC folder; default: found per platform)
+livelink   11111         arkit52      rig, subject (default ``avatardrive``), device (a
+                                      36-character UUID; default: a new one per sink),
+                                      fps (whole frames per second of the frame number, 60)
 =========  ============  ===========  ==================================================
 
 For ``vrchat``, ``prefix`` is used only with ``force_all=1``; discovered avatars are sent to
@@ -26,6 +32,7 @@ from __future__ import annotations
 import math
 import re
 import urllib.parse
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -34,17 +41,22 @@ from avatardrive.errors import TransportError
 
 __all__ = ["DEFAULT_PORTS", "DEFAULT_RIGS", "SCHEMES", "Destination", "parse_destination"]
 
-SCHEMES = ("osc", "vmc", "vrchat")
-DEFAULT_PORTS: Mapping[str, int] = {"vmc": 39539, "vrchat": 9000}
-DEFAULT_RIGS: Mapping[str, str] = {"osc": "arkit52", "vmc": "vrm0", "vrchat": "vrcft"}
+SCHEMES = ("osc", "vmc", "vrchat", "livelink")
+DEFAULT_PORTS: Mapping[str, int] = {"vmc": 39539, "vrchat": 9000, "livelink": 11111}
+DEFAULT_RIGS: Mapping[str, str] = {"osc": "arkit52", "vmc": "vrm0", "vrchat": "vrcft",
+                                   "livelink": "arkit52"}  # fmt: skip
 _DEFAULT_OPTIONS: Mapping[str, Mapping[str, str]] = {
-    "osc": {"au": "0", "emotions": "0", "prefix": "/avatardrive/"},
-    "vmc": {},
+    "osc": {"au": "0", "emotions": "0", "head": "0", "prefix": "/avatardrive/"},
+    "livelink": {"subject": "avatardrive", "device": "", "fps": "60"},
+    "vmc": {"status": "0"},
     "vrchat": {"prefix": "/avatar/parameters/FT/v2/", "keepalive": "1", "max_rate": "2000",
                "avatar": "", "force_all": "0", "listen": "9001", "oscquery": "auto",
                "osc_dir": ""},
 }
-_FORMS = "osc://host:port, vmc://host[:port] or vrchat://host[:port], optionally ?key=value&…"
+_FORMS = ("osc://host:port, vmc://host[:port], vrchat://host[:port] or livelink://host[:port], "
+          "optionally ?key=value&…")
+_SUBJECT = re.compile(r"[A-Za-z0-9_.+-][A-Za-z0-9_.+ -]{0,63}")
+_UUID = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
 _RIG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 _PREFIX = re.compile(r"/(?:[^\s#*,?\[\]{}/]+/)*")
 _BOOLEANS = {"1": "1", "true": "1", "yes": "1", "0": "0", "false": "0", "no": "0"}
@@ -96,6 +108,31 @@ class Destination:
         return self._option("emotions") == "1"
 
     @property
+    def head(self) -> bool:
+        """Generic OSC only: also send ``<prefix>head f f f`` and ``<prefix>gaze f f``."""
+        return self._option("head") == "1"
+
+    @property
+    def status(self) -> bool:
+        """VMC only: also send ``/VMC/Ext/OK`` and ``/VMC/Ext/T`` so receivers see a live sender."""
+        return self._option("status") == "1"
+
+    @property
+    def subject(self) -> str:
+        """Live Link: the subject name Unreal lists."""
+        return self._option("subject") or "avatardrive"
+
+    @property
+    def device(self) -> str:
+        """Live Link: the device id (a UUID), ``""`` for a new one per sink."""
+        return self._option("device") or ""
+
+    @property
+    def fps(self) -> int:
+        """Live Link: frames per second of the packet's frame number."""
+        return int(self._option("fps") or "60")
+
+    @property
     def prefix(self) -> str:
         """Address prefix for shape names (``osc`` and ``vrchat``), ending in ``/``."""
         return self._option("prefix") or "/"
@@ -138,7 +175,7 @@ def parse_destination(url: str) -> Destination:
         raise TransportError(f"cannot be parsed ({exc}); expected {_FORMS}", source=url) from None
     scheme = parts.scheme.lower()
     if scheme not in SCHEMES:
-        problem = f"scheme {parts.scheme!r} is not one of osc, vmc, vrchat" if scheme else (
+        problem = f"scheme {parts.scheme!r} is not one of {', '.join(SCHEMES)}" if scheme else (
             "has no scheme")
         raise TransportError(f"{problem}; expected {_FORMS}", source=url, where="scheme")
     if parts.path not in ("", "/") or parts.fragment:
@@ -190,7 +227,7 @@ def _check_option(key: str, value: str, url: str, where: str) -> str:
 
     if key == "rig" and not _RIG.fullmatch(value):
         raise fail("a rig name such as arkit52, vrm0, vrm1, vrcft or facs")
-    if key in ("au", "emotions", "force_all"):
+    if key in ("au", "emotions", "force_all", "head", "status"):
         if value.lower() not in _BOOLEANS:
             raise fail("1 or 0")
         return _BOOLEANS[value.lower()]
@@ -210,6 +247,14 @@ def _check_option(key: str, value: str, url: str, where: str) -> str:
             raise fail("auto, off or an OSCQuery endpoint such as http://127.0.0.1:9100")
     if key in ("avatar", "osc_dir") and (not value or "\x00" in value):
         raise fail("a file path" if key == "avatar" else "a folder path")
+    if key == "subject" and not _SUBJECT.fullmatch(value):
+        raise fail("a subject name of letters, digits, spaces and _ . + - (at most 64)")
+    if key == "device" and not _UUID.fullmatch(value):
+        raise fail(f"a 36-character UUID such as {uuid.UUID(int=0)}")
+    if key == "fps":
+        if not (value.isdigit() and 1 <= int(value) <= 1000):
+            raise fail("a whole number of frames per second, 1..1000")
+        return str(int(value))
     if key in ("keepalive", "max_rate"):
         try:
             number = float(value)

@@ -8,21 +8,31 @@ socket. Encoders prepare their packets once per name set and never sleep or bloc
 schema        per frame                                        values
 ============  ===============================================  ===============================
 ``osc``       one bundle: ``<prefix><shape> f`` per shape,     clamped
-              then ``<prefix>au/<channel> f`` per AU channel
+              then ``<prefix>au/<channel> f`` per AU channel,  (angles to ±180°)
               (``au=1``), then ``<prefix>read/<name> f`` per
-              read-out value (``emotions=1``)
-``vmc``       one bundle: ``/VMC/Ext/Blend/Val s f`` per       clamped
-              shape, then ``/VMC/Ext/Blend/Apply``
+              read-out value (``emotions=1``), then
+              (``head=1``) ``<prefix>head f f f`` and
+              ``<prefix>gaze f f`` (degrees)
+``vmc``       one bundle: ``/VMC/Ext/Blend/Val s f`` per       clamped; bone rotations are
+              shape, ``/VMC/Ext/Bone/Pos s f f f f f f f``     Unity local quaternions
+              per bone, (``status=1``) ``/VMC/Ext/OK i``
+              and ``/VMC/Ext/T f``, then ``/VMC/Ext/Blend/Apply``
 ``vrchat``    one plain message ``<prefix><Name> f`` per       clamped, quantized to 1/127,
               value that changed (or is due a keep-alive)      change-only, rate-capped
 ============  ===============================================  ===============================
 
 A frame too big for one datagram is split into several bundles (order kept, Apply last).
+
+Head and gaze on the generic schema: ``head`` is the whole head (the Neck and Head bones' angles
+added: yaw, pitch, roll), ``gaze`` the eyes' mean yaw and pitch, in degrees with avatardrive's
+signs (yaw + = toward the performer's own left, pitch + = up, roll + = toward the own left
+shoulder; ``avatardrive.facs``).
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 import re
 import struct
 from collections.abc import Mapping, Sequence
@@ -31,9 +41,20 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from avatardrive._shapes import BONE_NAMES
 from avatardrive.errors import ParameterError, TransportError
 from avatardrive.transport._destination import Destination
-from avatardrive.transport._frame import UNIT_RANGE, FloatArray, Frame, ValueRange, sanitize
+from avatardrive.transport._frame import (
+    ANGLE_LIMIT,
+    POSE_HI,
+    POSE_LO,
+    UNIT_RANGE,
+    FloatArray,
+    Frame,
+    ValueRange,
+    clean_pose,
+    sanitize,
+)
 from avatardrive.transport._layout import (
     MAX_DATAGRAM,
     PacketLayout,
@@ -41,10 +62,15 @@ from avatardrive.transport._layout import (
     bundle_layouts,
     slot_message,
 )
+from avatardrive.transport._livelink_udp import LiveLinkEncoder
 from avatardrive.transport._osc import osc_string
 
 __all__ = [
+    "HEAD_BONES",
     "VMC_APPLY",
+    "VMC_BONE",
+    "VMC_OK",
+    "VMC_TIME",
     "VMC_VALUE",
     "BundleEncoder",
     "Datagram",
@@ -61,6 +87,11 @@ __all__ = [
 Datagram = bytes | bytearray
 VMC_VALUE = "/VMC/Ext/Blend/Val"
 VMC_APPLY = "/VMC/Ext/Blend/Apply"
+VMC_BONE = "/VMC/Ext/Bone/Pos"
+VMC_OK = "/VMC/Ext/OK"
+VMC_TIME = "/VMC/Ext/T"
+#: Bones that make up the head turn (their angles add up), and the eyes (their angles average).
+HEAD_BONES, EYE_BONES = BONE_NAMES[:2], BONE_NAMES[2:]
 _ADDRESS_PART = re.compile(r"[^\s#*,?\[\]{}/\x00-\x1f\x7f]+")
 _BURST_WINDOW = 0.1  # seconds of VRChat rate budget that may be spent at once
 
@@ -103,8 +134,9 @@ class EncoderFactory(Protocol):
 
     def __call__(self, destination: Destination, names: Sequence[str], *,
                  channels: Sequence[str] = (), ranges: ValueRange = UNIT_RANGE,
-                 readout: Readout | None = None) -> Encoder:
-        """The encoder for ``names`` (and ``channels``) in ``destination``'s schema."""
+                 bones: Sequence[str] = (), readout: Readout | None = None) -> Encoder:
+        """The encoder for ``names`` (and ``channels``, ``bones``, ``readout``) in
+        ``destination``'s schema."""
         ...
 
 
@@ -113,7 +145,9 @@ class BundleEncoder:
 
     Build it with :func:`osc_encoder` or :func:`vmc_encoder`. Values are ``frame.values``
     followed by ``frame.au`` (when the encoder has channels), then the read-out of ``frame.au``
-    (when it has a ``readout``), one per float slot in order.
+    (when it has a ``readout``), then the bones' part (``"pose"``:
+    ``frame.pose``, 7 per bone; ``"angles"``: head yaw, pitch, roll and gaze yaw, pitch), one per
+    float slot in order.
     """
 
     def __init__(
@@ -125,8 +159,11 @@ class BundleEncoder:
         ranges: ValueRange = UNIT_RANGE,
         max_datagram: int = MAX_DATAGRAM,
         readout: Readout | None = None,
+        bones: tuple[str, ...] = (),
+        bone_part: str | None = None,
+        clock: bool = False,
     ) -> None:
-        self.names, self.channels, self.readout = names, channels, readout
+        self.names, self.channels, self.readout, self.bones = names, channels, readout, bones
         self._layouts = bundle_layouts(messages, max_datagram=max_datagram)
         read = readout.names if readout is not None else ()
         lo, hi = ranges.bounds([*names, *channels])
@@ -135,8 +172,19 @@ class BundleEncoder:
             lo, hi = np.concatenate([lo, read_lo]), np.concatenate([hi, read_hi])
         sizes = [len(names), len(channels), len(read)]
         self._bounds = _segments(lo, sizes), _segments(hi, sizes)
-        self._clean = np.zeros(sum(sizes), dtype=np.float32)
-        self._outs = _segments(self._clean, sizes)
+        extra = {"pose": 7 * len(bones), "angles": 5}.get(bone_part or "", 0) + int(clock)
+        self._bone_part, self._clock = bone_part, clock
+        shaped = sum(sizes)
+        self._clean = np.zeros(shaped + extra, dtype=np.float32)
+        self._outs = _segments(self._clean[:shaped], sizes)
+        self._extra = self._clean[shaped:]
+        if clock:  # the stream time goes last
+            self._time, self._extra = self._extra[-1:], self._extra[:-1]
+        self._pose = self._extra.reshape(len(bones), 7) if bone_part == "pose" else self._extra
+        self._pose_lo, self._pose_hi = np.tile(POSE_LO, len(bones)), np.tile(POSE_HI, len(bones))
+        if bone_part == "angles":
+            self._head_rows = [bones.index(b) for b in HEAD_BONES if b in bones]
+            self._eye_rows = [bones.index(b) for b in EYE_BONES if b in bones]
         self._chunks = _chunks(self._clean, [layout.slots for layout in self._layouts])
 
     @property
@@ -153,8 +201,30 @@ class BundleEncoder:
         if self.readout is not None:
             sanitize(self.readout.update(frame.au, frame.time), lo_read, hi_read,
                      out=self._outs[2])  # fmt: skip
+        if self._bone_part is not None:
+            self._bone_values(frame)
+        if self._clock:
+            self._time[0] = frame.time if math.isfinite(frame.time) else 0.0
         pairs = zip(self._layouts, self._chunks, strict=True)
         return [layout.pack(chunk) for layout, chunk in pairs]
+
+
+    def _bone_values(self, frame: Frame) -> None:
+        if frame.bones is not self.bones and frame.bones != self.bones:
+            raise TransportError(f"frame bones {frame.bones} differ from the encoder's "
+                                 f"{self.bones}; expected one bone set per stream",
+                                 where=f"frame {frame.index}")
+        if self._bone_part == "pose":  # flat arrays: broadcasting costs more than the work
+            np.maximum(frame.pose.reshape(-1), self._pose_lo, out=self._extra)
+            np.minimum(self._extra, self._pose_hi, out=self._extra)
+            if math.isnan(np.dot(self._extra, self._extra)):  # NaN somewhere: the slow path
+                clean_pose(frame.pose, out=self._pose)
+            return
+        angles = np.nan_to_num(frame.angles)
+        head = angles[self._head_rows].sum(axis=0) if self._head_rows else np.zeros(3)
+        gaze = angles[self._eye_rows, :2].mean(axis=0) if self._eye_rows else np.zeros(2)
+        self._extra[:3], self._extra[3:] = head, gaze
+        np.clip(self._extra, -ANGLE_LIMIT, ANGLE_LIMIT, out=self._extra)
 
 
 def osc_encoder(
@@ -164,15 +234,20 @@ def osc_encoder(
     prefix: str = "/avatardrive/",
     ranges: ValueRange = UNIT_RANGE,
     max_datagram: int = MAX_DATAGRAM,
+    bones: Sequence[str] | None = None,
     readout: Readout | None = None,
 ) -> BundleEncoder:
     """Generic schema: ``<prefix><shape> f`` per shape, ``<prefix>au/<channel> f`` per channel,
     ``<prefix>read/<name> f`` per value of ``readout`` (computed from ``frame.au``).
 
+    With ``bones`` (the frames' bone names), also ``<prefix>head f f f`` (yaw, pitch, roll) and
+    ``<prefix>gaze f f`` (yaw, pitch), degrees (module docstring).
+
     Raises
     ------
     TransportError
-        If a name cannot be part of an OSC address (spaces, ``/``, ``#*,?[]{}``).
+        If a name cannot be part of an OSC address (spaces, ``/``, ``#*,?[]{}``), or
+        ``bones`` is given without a head or eye bone.
     """
     addresses = [prefix + _address_part(n, "names", i) for i, n in enumerate(names)]
     addresses += [f"{prefix}au/{_address_part(c, 'channels', i)}" for i, c in enumerate(channels)]
@@ -180,8 +255,17 @@ def osc_encoder(
         addresses += [f"{prefix}read/{_address_part(n, 'readout', i)}"
                       for i, n in enumerate(readout.names)]  # fmt: skip
     messages = [slot_message(address) for address in addresses]
+    if bones is None:
+        return BundleEncoder(messages, names=tuple(names), channels=tuple(channels),
+                             ranges=ranges, max_datagram=max_datagram,
+                             readout=readout)  # fmt: skip
+    if not any(b in bones for b in BONE_NAMES):
+        raise TransportError("the frames carry no head or eye bones; expected a rig with bones "
+                             "for head=1 (arkit52, vrm0, vrm1, facs)")
+    messages += [slot_message(prefix + "head", floats=3), slot_message(prefix + "gaze", floats=2)]
     return BundleEncoder(messages, names=tuple(names), channels=tuple(channels), ranges=ranges,
-                         max_datagram=max_datagram, readout=readout)
+                         max_datagram=max_datagram, readout=readout, bones=tuple(bones),
+                         bone_part="angles")  # fmt: skip
 
 
 def vmc_encoder(
@@ -189,13 +273,26 @@ def vmc_encoder(
     *,
     ranges: ValueRange = UNIT_RANGE,
     max_datagram: int = MAX_DATAGRAM,
+    bones: Sequence[str] = (),
+    status: bool = False,
 ) -> BundleEncoder:
-    """VMC protocol: ``/VMC/Ext/Blend/Val s f`` per shape, then ``/VMC/Ext/Blend/Apply``."""
+    """VMC protocol: ``/VMC/Ext/Blend/Val s f`` per shape, ``/VMC/Ext/Bone/Pos`` per bone
+    (name, position x y z, rotation x y z w: ``frame.pose``), then ``/VMC/Ext/Blend/Apply``.
+
+    With ``status``, ``/VMC/Ext/OK 1`` (loaded) and ``/VMC/Ext/T`` (the frame's stream time)
+    go before the Apply, so receivers show a live sender."""
     for i, name in enumerate(names):
         _check_string(name, "names", i)
+    for i, name in enumerate(bones):
+        _check_string(name, "bones", i)
     messages = [slot_message(VMC_VALUE, [name]) for name in names]
+    messages += [slot_message(VMC_BONE, [name], floats=7) for name in bones]
+    if status:
+        loaded = slot_message(VMC_OK, slot=False).head.replace(b",\x00", b",i", 1)
+        messages += [SlotMessage(loaded + (1).to_bytes(4, "big"), 0), slot_message(VMC_TIME)]
     messages.append(slot_message(VMC_APPLY, slot=False))
-    return BundleEncoder(messages, names=tuple(names), ranges=ranges, max_datagram=max_datagram)
+    return BundleEncoder(messages, names=tuple(names), ranges=ranges, max_datagram=max_datagram,
+                         bones=tuple(bones), bone_part="pose" if bones else None, clock=status)
 
 
 class VRChatEncoder:
@@ -305,33 +402,36 @@ def make_encoder(
     *,
     channels: Sequence[str] = (),
     ranges: ValueRange = UNIT_RANGE,
+    bones: Sequence[str] = (),
     readout: Readout | None = None,
 ) -> Encoder:
     """The encoder of ``destination``'s schema for this name set.
 
-    ``channels`` (the AU channels the frames carry) are encoded only by ``osc`` destinations
-    with ``au=1``; others ignore them. ``readout`` is sent by ``osc`` destinations with
-    ``emotions=1``, which need one.
-
-    Raises
-    ------
-    TransportError
-        ``emotions=1`` without a ``readout``, or with frames whose AU channels are not the ones
-        it reads.
+    ``channels`` are encoded only by ``osc`` destinations with ``au=1``; others ignore them.
+    ``readout`` is sent by ``osc`` destinations with ``emotions=1``, which need one.
+    ``bones`` go to ``vmc`` (as bone messages) and ``osc`` with ``head=1`` (as head and gaze);
+    ``livelink`` takes the head and eyes from them.
     """
     if destination.scheme == "vmc":
-        return vmc_encoder(names, ranges=ranges)
+        return vmc_encoder(names, ranges=ranges, bones=bones, status=destination.status)
+    if destination.scheme == "livelink":
+        return LiveLinkEncoder(names, bones=bones, ranges=ranges, subject=destination.subject,
+                               device=destination.device, fps=destination.fps)
     if destination.scheme == "vrchat":
         return VRChatEncoder(names, prefix=destination.prefix, ranges=ranges,
                              keepalive=destination.keepalive, max_rate=destination.max_rate)
     if destination.scheme == "osc":
         if destination.emotions:
             check_readout(destination, readout, channels)
-        return osc_encoder(names, channels=channels if destination.au else (),
-                           prefix=destination.prefix, ranges=ranges,
-                           readout=readout if destination.emotions else None)  # fmt: skip
-    raise TransportError(f"scheme {destination.scheme!r} has no encoder; expected osc, vmc or "
-                         f"vrchat", source=destination.url)
+        try:
+            return osc_encoder(names, channels=channels if destination.au else (),
+                               prefix=destination.prefix, ranges=ranges,
+                               bones=bones if destination.head else None,
+                               readout=readout if destination.emotions else None)  # fmt: skip
+        except TransportError as err:
+            raise err.located(source=destination.url) from None
+    raise TransportError(f"scheme {destination.scheme!r} has no encoder; expected osc, vmc, "
+                         f"vrchat or livelink", source=destination.url)
 
 
 def check_readout(

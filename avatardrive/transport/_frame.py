@@ -19,15 +19,42 @@ from numpy.typing import NDArray
 
 from avatardrive.errors import ParameterError
 
-__all__ = ["EMPTY", "UNIT_RANGE", "FloatArray", "Frame", "Sink", "ValueRange", "sanitize"]
+__all__ = [
+    "ANGLE_LIMIT",
+    "EMPTY",
+    "POSE_HI",
+    "POSE_LO",
+    "POSITION_LIMIT",
+    "UNIT_RANGE",
+    "FloatArray",
+    "Frame",
+    "Sink",
+    "ValueRange",
+    "clean_pose",
+    "sanitize",
+]
 
 FloatArray = NDArray[np.float32]
 EMPTY: FloatArray = np.zeros(0, dtype=np.float32)
 EMPTY.flags.writeable = False
+_NO_POSE: FloatArray = np.zeros((0, 7), dtype=np.float32)
+_NO_POSE.flags.writeable = False
+_NO_ANGLES: FloatArray = np.zeros((0, 3), dtype=np.float32)
+_NO_ANGLES.flags.writeable = False
+#: Largest bone position magnitude sent (metres); a bone angle magnitude (degrees).
+POSITION_LIMIT, ANGLE_LIMIT = 100.0, 180.0
 
 
 def _empty() -> FloatArray:
     return EMPTY
+
+
+def _no_pose() -> FloatArray:
+    return _NO_POSE
+
+
+def _no_angles() -> FloatArray:
+    return _NO_ANGLES
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -48,6 +75,15 @@ class Frame:
         Optional AU channel names (``AU12_L`` …), shared like ``names``.
     au : ndarray, shape (len(channels),), float32
         AU channel values, when ``channels`` is given.
+    bones
+        Optional bone names (``Neck``, ``Head``, ``LeftEye``, ``RightEye``), shared like
+        ``names``; the rig's bones (:meth:`avatardrive.retarget.Rig.bone_frame`).
+    pose : ndarray, shape (len(bones), 7), float32
+        Per bone its local position (x, y, z, metres) and rotation (quaternion x, y, z, w), in
+        Unity's convention: VMC's ``/VMC/Ext/Bone/Pos`` arguments.
+    angles : ndarray, shape (len(bones), 3), float32
+        Per bone yaw, pitch, roll in degrees, avatardrive's signs (performer's own left +, up +,
+        tilt toward the own left shoulder +): what Live Link and generic OSC convert.
     """
 
     index: int
@@ -56,6 +92,9 @@ class Frame:
     values: FloatArray
     channels: tuple[str, ...] = ()
     au: FloatArray = field(default_factory=_empty)
+    bones: tuple[str, ...] = ()
+    pose: FloatArray = field(default_factory=_no_pose)
+    angles: FloatArray = field(default_factory=_no_angles)
 
     def __post_init__(self) -> None:
         if self.values.shape != (len(self.names),):
@@ -67,6 +106,12 @@ class Frame:
             raise ParameterError(
                 f"au has shape {self.au.shape}; expected ({len(self.channels)},), one value per "
                 f"channel", where=f"frame {self.index}"
+            )
+        if self.pose.shape != (len(self.bones), 7) or self.angles.shape != (len(self.bones), 3):
+            raise ParameterError(
+                f"pose has shape {self.pose.shape} and angles {self.angles.shape}; expected "
+                f"({len(self.bones)}, 7) and ({len(self.bones)}, 3), one row per bone",
+                where=f"frame {self.index}",
             )
 
 
@@ -121,6 +166,25 @@ def sanitize(values: FloatArray, lo: FloatArray, hi: FloatArray, *, out: FloatAr
     """
     np.fmax(values, lo, out=out)
     return np.fmin(out, hi, out=out)
+
+
+def clean_pose(pose: FloatArray, *, out: FloatArray) -> FloatArray:
+    """Bone poses (..., 7) made safe to send: NaN position 0, NaN rotation identity, clamped.
+
+    Positions are clamped to ±:data:`POSITION_LIMIT` metres, quaternion parts to [-1, 1].
+    """
+    np.maximum(pose, POSE_LO, out=out)  # maximum keeps NaN, clamps -inf
+    np.minimum(out, POSE_HI, out=out)
+    if np.isnan(out).any():
+        bad = np.isnan(out[..., 3:]).any(axis=-1)
+        out[bad, 3:] = (0.0, 0.0, 0.0, 1.0)
+        np.nan_to_num(out, copy=False, nan=0.0)
+    return out
+
+
+#: Bounds of one bone's pose row (position x y z, quaternion x y z w).
+POSE_HI = np.array([POSITION_LIMIT] * 3 + [1.0] * 4, dtype=np.float32)
+POSE_LO = -POSE_HI
 
 
 def _check_range(lo: float, hi: float, where: str) -> None:

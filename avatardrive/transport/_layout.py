@@ -27,29 +27,40 @@ _BUNDLE_HEAD = BUNDLE_TAG + IMMEDIATE.to_bytes(8, "big")
 
 @dataclass(frozen=True, slots=True)
 class SlotMessage:
-    """An encoded message whose last argument, if ``slot``, is a float32 filled in per frame.
+    """An encoded message whose last ``floats`` arguments are float32 slots filled per frame.
 
-    ``head`` holds everything before that float: address, type tags, leading arguments.
+    ``head`` holds everything before those floats: address, type tags, leading arguments.
     """
 
     head: bytes
-    slot: bool
+    floats: int = 1
+
+    @property
+    def slot(self) -> bool:
+        """Whether the message has float slots."""
+        return self.floats > 0
 
     @property
     def size(self) -> int:
         """Encoded size in bytes."""
-        return len(self.head) + (4 if self.slot else 0)
+        return len(self.head) + 4 * self.floats
 
 
-def slot_message(address: str, leading: Sequence[str] = (), *, slot: bool = True) -> SlotMessage:
-    """A message ``address`` with string arguments ``leading`` and, if ``slot``, a float last.
+def slot_message(
+    address: str, leading: Sequence[str] = (), *, slot: bool = True, floats: int | None = None
+) -> SlotMessage:
+    """A message ``address`` with string arguments ``leading`` then float slots.
+
+    One float slot if ``slot`` (none otherwise), or ``floats`` of them when given (VMC's
+    ``/VMC/Ext/Bone/Pos`` has seven: position x y z, rotation x y z w).
 
     >>> slot_message("/VMC/Ext/Blend/Val", ["Joy"]).head
     b'/VMC/Ext/Blend/Val\\x00\\x00,sf\\x00Joy\\x00'
     """
-    tags = "," + "s" * len(leading) + ("f" if slot else "")
+    count = (1 if slot else 0) if floats is None else floats
+    tags = "," + "s" * len(leading) + "f" * count
     head = osc_string(address) + osc_string(tags) + b"".join(osc_string(s) for s in leading)
-    return SlotMessage(head, slot)
+    return SlotMessage(head, count)
 
 
 class PacketLayout:
@@ -120,9 +131,9 @@ def _bundle_layout(messages: Sequence[SlotMessage]) -> PacketLayout:
     slots: list[int] = []
     offset = len(_BUNDLE_HEAD)
     for message in messages:
-        parts += [message.size.to_bytes(4, "big"), message.head, b"\x00" * (4 * message.slot)]
+        parts += [message.size.to_bytes(4, "big"), message.head, b"\x00" * (4 * message.floats)]
         offset += 4 + len(message.head)
-        if message.slot:
+        for _ in range(message.floats):
             slots.append(offset)
             offset += 4
     return PacketLayout(b"".join(parts), slots)

@@ -2,6 +2,11 @@
 
 Columns are written in the order the Live Link Face app writes them (``JawRight`` before
 ``JawLeft``, ``MouthRight`` before ``MouthLeft``); readers should match by header name anyway.
+
+Head and eye columns come from a frame's bones (:func:`livelink_rotations`): radians, with Live
+Link's signs (:data:`avatardrive._shapes.LIVE_LINK_SIGNS`: yaw + toward the performer's own
+right, pitch + down, roll + toward the own left shoulder); ``HeadYaw`` is the whole head (Neck
+and Head bones added), each eye its own bone.
 """
 
 from __future__ import annotations
@@ -14,26 +19,60 @@ from typing import IO
 import numpy as np
 
 from avatardrive._files import atomic_output, display_path
-from avatardrive._shapes import LIVE_LINK_SHAPES, shape_key
+from avatardrive._shapes import LIVE_LINK_ROTATIONS, LIVE_LINK_SHAPES, LIVE_LINK_SIGNS, shape_key
 from avatardrive.errors import ParameterError, TransportError
-from avatardrive.transport._frame import UNIT_RANGE, Frame, ValueRange, sanitize
+from avatardrive.transport._frame import UNIT_RANGE, FloatArray, Frame, ValueRange, sanitize
 
 __all__ = [
     "LIVE_LINK_COLUMNS",
     "LIVE_LINK_ROTATIONS",
     "LIVE_LINK_SHAPES",
     "LiveLinkCsvSink",
+    "livelink_rotations",
     "livelink_timecode",
 ]
 
-LIVE_LINK_ROTATIONS = (
-    "HeadYaw", "HeadPitch", "HeadRoll", "LeftEyeYaw", "LeftEyePitch", "LeftEyeRoll",
-    "RightEyeYaw", "RightEyePitch", "RightEyeRoll",
-)  # fmt: skip
 LIVE_LINK_COLUMNS = ("Timecode", "BlendShapeCount", *LIVE_LINK_SHAPES, *LIVE_LINK_ROTATIONS)
 _COUNT = len(LIVE_LINK_SHAPES) + len(LIVE_LINK_ROTATIONS)  # 61
 _ROTATION_LIMIT = 180.0  # degrees or radians, either fits; only NaN/inf need catching
 _KEYS = {shape_key(name): i for i, name in enumerate((*LIVE_LINK_SHAPES, *LIVE_LINK_ROTATIONS))}
+
+
+_SIGNS = np.radians(np.array(LIVE_LINK_SIGNS, dtype=np.float64))
+_HEAD_BONES, _EYE_BONES = ("Neck", "Head"), ("LeftEye", "RightEye")
+
+
+def livelink_rotations(
+    bones: tuple[str, ...], angles: FloatArray, *, out: FloatArray
+) -> FloatArray:
+    """Live Link's nine head and eye values from bone angles.
+
+    Parameters
+    ----------
+    bones : tuple of str
+        Bone names (``Neck``, ``Head``, ``LeftEye``, ``RightEye``; others ignored).
+    angles : ndarray, shape (len(bones), 3)
+        Yaw, pitch, roll in degrees, avatardrive's signs. NaN counts as 0.
+    out : ndarray of float32, shape (9,)
+        ``HeadYaw, HeadPitch, HeadRoll, LeftEyeYaw, ..., RightEyeRoll`` in radians, Live Link's
+        signs; a missing bone gives 0 (an eye missing copies the other).
+
+    Returns
+    -------
+    ndarray
+        ``out``.
+    """
+    clean = np.nan_to_num(np.asarray(angles, dtype=np.float64))
+    head = [clean[bones.index(b)] for b in _HEAD_BONES if b in bones]
+    eyes = {b: clean[bones.index(b)] for b in _EYE_BONES if b in bones}
+    values = np.zeros((3, 3))
+    values[0] = np.sum(head, axis=0) if head else 0.0
+    for row, (name, other) in ((1, _EYE_BONES), (2, _EYE_BONES[::-1])):
+        found = eyes.get(name, eyes.get(other))
+        if found is not None:
+            values[row] = found
+    out[:] = (values * _SIGNS).ravel()
+    return out
 
 
 def livelink_timecode(seconds: float, *, rate: int = 60) -> str:
@@ -57,7 +96,8 @@ class LiveLinkCsvSink:
 
     Frame names match the columns case-insensitively (``eyeBlinkLeft``, ``EyeBlinkLeft``,
     ``eyeBlink_L``); columns without a name are written as 0. Shape values are clamped into
-    ``ranges`` (NaN → ``lo``); rotation columns map NaN to 0 and clamp to ±180.
+    ``ranges`` (NaN → ``lo``); rotation columns map NaN to 0 and clamp to ±180. A frame with
+    bones fills the head and eye columns from them (:func:`livelink_rotations`).
 
     Parameters
     ----------
@@ -111,6 +151,8 @@ class LiveLinkCsvSink:
         if frame.names is not self._names:
             self._map(frame)
         self._row[self._columns] = frame.values
+        if frame.bones:
+            livelink_rotations(frame.bones, frame.angles, out=self._row[len(LIVE_LINK_SHAPES):])
         self._clean_row()
         cells = ",".join(f"{v:.8f}" for v in self._row.tolist())
         timecode = livelink_timecode(self.start + frame.time, rate=self.rate)

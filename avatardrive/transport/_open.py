@@ -26,7 +26,8 @@ def open_sink(
 ) -> Sink:
     """Open the sink a target names.
 
-    ``osc://`` and ``vmc://`` URLs (or a :class:`Destination`) open a :class:`UdpSink`,
+    ``osc://``, ``vmc://`` and ``livelink://`` URLs (or a :class:`Destination`) open a
+    :class:`UdpSink`,
     ``vrchat://`` a :class:`VRChatSink` (given ``parameters``, the factory of the derived
     VRCFaceTracking v2 parameters, e.g. ``avatardrive.retarget.VRCFTParameters``; ``readout``
     is what ``osc://...?emotions=1`` sends, e.g. ``avatardrive.synth.EmotionReader()``); a path
@@ -50,5 +51,5 @@ def open_sink(
     if suffix == ".npz":
         return NpzRecorder(target)
     raise TransportError("is neither a destination URL nor a .csv/.npz file; expected e.g. "
-                         "vmc://127.0.0.1:39539, osc://host:port, vrchat://, take.csv or "
-                         "take.npz", source=os.fspath(target))
+                         "vmc://127.0.0.1:39539, osc://host:port, vrchat://, livelink://host, "
+                         "take.csv or take.npz", source=os.fspath(target))

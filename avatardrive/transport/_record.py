@@ -41,7 +41,8 @@ class MemorySink:
             raise TransportError("send() after close(); expected an open sink",
                                  source="MemorySink")
         self.frames.append(Frame(frame.index, frame.time, frame.names, frame.values.copy(),
-                                 frame.channels, frame.au.copy()))
+                                 frame.channels, frame.au.copy(), frame.bones,
+                                 frame.pose.copy(), frame.angles.copy()))  # fmt: skip
 
     def close(self) -> None:
         """Stop accepting frames; the stored ones stay readable."""

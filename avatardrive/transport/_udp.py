@@ -136,6 +136,7 @@ class UdpSink:
         self._encoders = encoders
         self._names: tuple[str, ...] = ()
         self._channels: tuple[str, ...] = ()
+        self._bones: tuple[str, ...] = ()
         self._closed = False
         self._frames = self._datagrams = self._bytes = self._errors = self._dropped = 0
 
@@ -194,12 +195,14 @@ class UdpSink:
 
     def _encoder_for(self, frame: Frame) -> Encoder:
         if (self._encoder is not None and frame.names is self._names
-                and frame.channels is self._channels):
+                and frame.channels is self._channels and frame.bones is self._bones):
             return self._encoder  # the hot path: same shared tuples as the last frame
-        if self._encoder is None or (frame.names, frame.channels) != (self._names, self._channels):
+        now = (frame.names, frame.channels, frame.bones)
+        if self._encoder is None or now != (self._names, self._channels, self._bones):
             self._encoder = self._encoders(self.destination, frame.names, channels=frame.channels,
-                                           ranges=self._ranges, readout=self._readout)
-        self._names, self._channels = frame.names, frame.channels
+                                           ranges=self._ranges, bones=frame.bones,
+                                           readout=self._readout)
+        self._names, self._channels, self._bones = now
         return self._encoder
 
     def _transmit(self, sock: socket.socket, datagram: Datagram) -> None:

@@ -471,8 +471,9 @@ class VRChatSink:
 
     def _encoder_for(self, destination: Destination, names: Sequence[str], *,
                      channels: Sequence[str] = (), ranges: ValueRange = UNIT_RANGE,
+                     bones: Sequence[str] = (),
                      readout: Readout | None = None) -> Encoder:  # fmt: skip
-        del readout  # VRChat parameters carry no read-out
+        del bones, readout  # VRChat sends its own head and eye parameters and no read-out
         derived = None if self._parameters is None else self._parameters(names, channels)
         self._encoder = _FrameEncoder(self, tuple(names), tuple(channels), derived)
         return self._encoder

@@ -13,6 +13,9 @@ It stops after ``--seconds``, or once ``--frames`` frames were decoded (then it 
 for ``--settle`` seconds). ``--ready`` names a file that receives ``{"port": …}`` once the socket
 listens (port 0 picks a free port). The JSON written to ``--out`` holds every shape key value, the
 receiver's counters and status lines. Use it to check that a stream reaches Blender at all.
+With ``--armature``, a humanoid head rig (Neck and Head pointing up, eyes pointing forward, the
+character facing -Y as Blender's are) is driven too, and the report holds each bone's rotation
+in armature space relative to its rest (``bones``: quaternion w, x, y, z).
 """
 
 from __future__ import annotations
@@ -46,6 +49,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--frames", type=int, default=0, help="stop after this many frames")
     parser.add_argument("--settle", type=float, default=0.3)
     parser.add_argument("--ready", type=Path, help="write {'port': ...} here once listening")
+    parser.add_argument("--armature", action="store_true",
+                        help="also drive a probe armature's Neck, Head and eye bones")
     parser.add_argument("--out", type=Path, required=True)
     return parser.parse_args(argv)
 
@@ -79,11 +84,49 @@ def make_probe(shapes: list[str]) -> bpy.types.Object:
     return obj
 
 
+# bone: (head, tail, parent, roll) in metres; the character faces -Y, its own left is +X
+PROBE_BONES = {
+    "Neck": ((0.0, 0.0, 1.40), (0.0, 0.0, 1.50), None, 0.0),
+    "Head": ((0.0, 0.0, 1.50), (0.0, 0.0, 1.70), "Neck", 0.0),
+    "eye.L": ((0.03, -0.08, 1.60), (0.03, -0.10, 1.60), "Head", 0.4),  # rolled on purpose
+    "eye.R": ((-0.03, -0.08, 1.60), (-0.03, -0.10, 1.60), "Head", 0.0),
+}
+
+
+def make_armature() -> bpy.types.Object:
+    armature = bpy.data.armatures.new("AvatarDriveRig")
+    obj = bpy.data.objects.new("AvatarDriveRig", armature)
+    bpy.context.scene.collection.objects.link(obj)
+    bpy.context.view_layer.objects.active = obj
+    bpy.ops.object.mode_set(mode="EDIT")
+    for name, (head, tail, parent, roll) in PROBE_BONES.items():
+        bone = armature.edit_bones.new(name)
+        bone.head, bone.tail, bone.roll = head, tail, roll
+        if parent is not None:
+            bone.parent = armature.edit_bones[parent]
+    bpy.ops.object.mode_set(mode="OBJECT")
+    return obj
+
+
+def bone_report(obj: bpy.types.Object) -> dict[str, list[float]]:
+    """Each bone's posed rotation relative to its rest, in armature space (w, x, y, z)."""
+    bpy.context.view_layer.update()
+    report = {}
+    for pose_bone in obj.pose.bones:
+        posed = pose_bone.matrix.to_quaternion()
+        rest = pose_bone.bone.matrix_local.to_quaternion()
+        report[pose_bone.name] = list(posed @ rest.inverted())
+    return report
+
+
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     module = load_addon(args.install_zip)
     obj = make_probe([s for s in args.shapes.split(",") if s])
     settings = bpy.context.scene.avatardrive_receiver
+    armature = make_armature() if args.armature else None
+    if armature is not None:
+        settings.armature = armature
     settings.target, settings.port = obj, args.port
     settings.protocol, settings.matching = args.protocol, args.matching
     if bpy.ops.avatardrive.receiver_start() != {"FINISHED"}:
@@ -118,6 +161,7 @@ def main(argv: list[str]) -> int:
         "values": {block.name: block.value for block in obj.data.shape_keys.key_blocks},
         "packets": stats.packets, "frames": stats.frames, "malformed": stats.malformed,
         "ignored": stats.ignored, "status": module.status_lines(),
+        "bones": bone_report(armature) if armature is not None else {},
     }
     bpy.ops.avatardrive.receiver_stop()
     report["timer_registered_after_stop"] = bpy.app.timers.is_registered(module.timer_tick)

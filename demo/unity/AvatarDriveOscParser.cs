@@ -16,6 +16,12 @@
 // per datagram, i.e. per bundle; "<prefix>au/..." and deeper paths ignored) and the VMC protocol
 // "/VMC/Ext/Blend/Val ,sf" (values pending until "/VMC/Ext/Blend/Apply", which completes a
 // frame). Values clamp to [0, 1]; NaN, unknown addresses and wrong type tags are ignored.
+// Bones: VMC "/VMC/Ext/Bone/Pos ,sfffffff" (name, position, rotation x y z w; kept with the frame
+// until its Apply) and the generic "<prefix>head ,fff" / "<prefix>gaze ,ff" (degrees: yaw + toward
+// the performer's own left, pitch + up, roll + toward the own left shoulder) end up in
+// AvatarDriveFrameDecoder.Poses as Unity local rotations (x, y, z, w) of Neck, Head, LeftEye,
+// RightEye (AvatarDriveBones: Unity about Y = -yaw, about X = -pitch, about Z = +roll, yaw
+// outermost, as avatardrive's retarget/_bones.py defines it).
 //
 // Names (AvatarDriveNames, AvatarDriveNameMatcher): case-insensitive matching with ARKit aliases:
 // mouthSmileLeft = MouthSmileLeft = mouthSmile_L = mouth_smile_left (same rule as the Blender
@@ -232,12 +238,50 @@ namespace AvatarDrive
         Vmc,     // "/VMC/Ext/Blend/Val ,sf" ... "/VMC/Ext/Blend/Apply"
     }
 
+    /// <summary>Head and gaze angles → Unity local rotations (x, y, z, w), avatardrive's convention.</summary>
+    public static class AvatarDriveBones
+    {
+        public static readonly string[] Roles = { "Neck", "Head", "LeftEye", "RightEye" };
+
+        /// <summary>Unity rotation of avatardrive's head angles in degrees (yaw, pitch, roll).</summary>
+        public static float[] HeadRotation(double yaw, double pitch, double roll)
+        {
+            double[] q = Multiply(Multiply(Axis(1, -yaw), Axis(0, -pitch)), Axis(2, roll));
+            return new[] { (float)q[0], (float)q[1], (float)q[2], (float)q[3] };
+        }
+
+        /// <summary>Unity rotation of both eyes for a gaze in degrees (yaw, pitch).</summary>
+        public static float[] GazeRotation(double yaw, double pitch)
+        {
+            return HeadRotation(yaw, pitch, 0.0);
+        }
+
+        static double[] Axis(int axis, double degrees)
+        {
+            double half = degrees * Math.PI / 360.0;
+            var q = new double[] { 0.0, 0.0, 0.0, Math.Cos(half) };
+            q[axis] = Math.Sin(half);
+            return q;
+        }
+
+        static double[] Multiply(double[] a, double[] b)
+        {
+            return new[] {
+                a[3] * b[0] + a[0] * b[3] + a[1] * b[2] - a[2] * b[1],
+                a[3] * b[1] - a[0] * b[2] + a[1] * b[3] + a[2] * b[0],
+                a[3] * b[2] + a[0] * b[1] - a[1] * b[0] + a[2] * b[3],
+                a[3] * b[3] - a[0] * b[0] - a[1] * b[1] - a[2] * b[2] };
+        }
+
+    }
+
     /// <summary>Messages of each datagram → complete frames (shape name → value in [0, 1]).</summary>
     public sealed class AvatarDriveFrameDecoder
     {
         public const string DefaultPrefix = "/avatardrive/";
         public const string VmcValue = "/VMC/Ext/Blend/Val";
         public const string VmcApply = "/VMC/Ext/Blend/Apply";
+        public const string VmcBone = "/VMC/Ext/Bone/Pos";
         public const int MaxPending = 1024; // distinct VMC names kept while waiting for Apply
 
         public readonly AvatarDriveProtocol Protocol;
@@ -245,8 +289,12 @@ namespace AvatarDrive
         public long Frames { get; private set; }   // frames completed so far
         public long Messages { get; private set; } // messages seen so far
         public long Ignored { get; private set; }  // unknown address, wrong tags, NaN, other protocol
+        public long PoseFrames { get; private set; } // frames that brought bone rotations
+        /// <summary>Newest rotation (Unity x, y, z, w; normalized) of each bone, from completed frames.</summary>
+        public readonly Dictionary<string, float[]> Poses = new Dictionary<string, float[]>();
 
         Dictionary<string, float> pending = new Dictionary<string, float>();
+        Dictionary<string, float[]> pendingPoses = new Dictionary<string, float[]>();
 
         public AvatarDriveFrameDecoder(AvatarDriveProtocol protocol = AvatarDriveProtocol.Auto,
                                        string prefix = DefaultPrefix)
@@ -262,12 +310,28 @@ namespace AvatarDrive
         public void Feed(List<OscMessage> messages, List<Dictionary<string, float>> frames)
         {
             Dictionary<string, float> generic = null;
+            Dictionary<string, float[]> genericPoses = null;
             foreach (var message in messages)
             {
                 Messages++;
                 if (message.Address.StartsWith(Prefix, StringComparison.Ordinal))
                 {
                     string shape = message.Address.Substring(Prefix.Length);
+                    if (shape == "head" || shape == "gaze")
+                    {
+                        double[] angles = Finite(message, shape == "head" ? "fff" : "ff", 0);
+                        if (Protocol == AvatarDriveProtocol.Vmc || angles == null)
+                        {
+                            Ignored++;
+                            continue;
+                        }
+                        if (genericPoses == null) genericPoses = new Dictionary<string, float[]>();
+                        if (shape == "head")
+                            genericPoses["Head"] = AvatarDriveBones.HeadRotation(angles[0], angles[1], angles[2]);
+                        else
+                            genericPoses["LeftEye"] = genericPoses["RightEye"] = AvatarDriveBones.GazeRotation(angles[0], angles[1]);
+                        continue;
+                    }
                     float value;
                     if (Protocol == AvatarDriveProtocol.Vmc || shape.Length == 0 || shape.IndexOf('/') >= 0
                         || !TryValue(message, "f", 0, out value))
@@ -278,7 +342,7 @@ namespace AvatarDrive
                     if (generic == null) generic = new Dictionary<string, float>();
                     generic[shape] = value;
                 }
-                else if (message.Address == VmcApply || message.Address == VmcValue)
+                else if (message.Address == VmcApply || message.Address == VmcValue || message.Address == VmcBone)
                 {
                     Vmc(message, frames);
                 }
@@ -292,12 +356,34 @@ namespace AvatarDrive
                 frames.Add(generic);
                 Frames++;
             }
+            if (genericPoses != null) Commit(genericPoses);
+        }
+
+        void Commit(Dictionary<string, float[]> poses)
+        {
+            foreach (var pair in poses) Poses[pair.Key] = pair.Value;
+            PoseFrames++;
+        }
+
+        /// <summary>The float arguments from <paramref name="first"/> on, if the tags match and all are finite.</summary>
+        static double[] Finite(OscMessage message, string tags, int first)
+        {
+            if (message.TypeTags != tags || message.Args == null) return null;
+            var values = new double[message.Args.Length - first];
+            for (int i = first; i < message.Args.Length; i++)
+            {
+                float number = (float)message.Args[i];
+                if (float.IsNaN(number) || float.IsInfinity(number)) return null;
+                values[i - first] = number;
+            }
+            return values;
         }
 
         /// <summary>Forgets VMC values still waiting for their Apply.</summary>
         public void Reset()
         {
             pending = new Dictionary<string, float>();
+            pendingPoses = new Dictionary<string, float[]>();
         }
 
         void Vmc(OscMessage message, List<Dictionary<string, float>> frames)
@@ -316,6 +402,28 @@ namespace AvatarDrive
                 frames.Add(pending);
                 Frames++;
                 pending = new Dictionary<string, float>();
+                if (pendingPoses.Count > 0)
+                {
+                    Commit(pendingPoses);
+                    pendingPoses = new Dictionary<string, float[]>();
+                }
+            }
+            else if (message.Address == VmcBone)
+            {
+                string name = message.Args != null && message.Args.Length > 0 ? message.Args[0] as string : null;
+                double[] values = Finite(message, "sfffffff", 1);
+                double norm = 0.0;
+                if (values != null)
+                    for (int i = 3; i < 7; i++) norm += values[i] * values[i];
+                norm = Math.Sqrt(norm);
+                bool full = pendingPoses.Count >= MaxPending && name != null && !pendingPoses.ContainsKey(name);
+                if (string.IsNullOrEmpty(name) || values == null || norm < 1e-6 || full)
+                {
+                    Ignored++;
+                    return;
+                }
+                pendingPoses[name] = new[] { (float)(values[3] / norm), (float)(values[4] / norm),
+                                             (float)(values[5] / norm), (float)(values[6] / norm) };
             }
             else
             {

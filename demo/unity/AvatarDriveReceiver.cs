@@ -7,6 +7,14 @@
 // completed (newest value per shape wins) and calls SkinnedMeshRenderer.SetBlendShapeWeight
 // (value × 100, Unity's 0–100 scale). Names match the mesh's blendshape names case-insensitively
 // with ARKit aliases (mouthSmileLeft = MouthSmileLeft = mouthSmile_L) unless "Loose Names" is off.
+//
+// Bones: with a humanoid Animator set, the Neck, Head and eye bones follow the stream's bone
+// rotations (VMC /VMC/Ext/Bone/Pos, or the generic /avatardrive/head and /avatardrive/gaze). The
+// rotations are local rotations of a normalized humanoid (identity at rest, axes of the avatar's
+// root); for any rig they are applied in the avatar's axes on top of the bone's rest pose, taken
+// when the component is enabled: local = inverse(P) * q * P * rest, with P the parent's rest
+// rotation relative to the Animator's transform (for a normalized VRM, local = q). Positions are
+// not applied. Bones are set in LateUpdate, after the Animator, so they win over an idle clip.
 // Requires AvatarDriveOscParser.cs in the same project.
 
 using System;
@@ -37,6 +45,10 @@ namespace AvatarDrive
         [Tooltip("Blendshape weight for a value of 1 (Unity's blendshapes run 0-100)")]
         public float weightScale = 100f;
 
+        [Header("Bones")]
+        [Tooltip("Humanoid Animator whose Neck, Head and eye bones the stream rotates (optional)")]
+        public Animator animator;
+
         // Status, read by editors or UI.
         public int BoundPort { get { return socket != null ? ((IPEndPoint)socket.LocalEndPoint).Port : 0; } }
         public long Packets { get; private set; }
@@ -46,6 +58,8 @@ namespace AvatarDrive
         public long IgnoredMessages { get { return decoder != null ? decoder.Ignored : 0; } }
         public string LastError { get; private set; }
         public readonly HashSet<string> UnmatchedNames = new HashSet<string>();
+        public readonly HashSet<string> MissingBones = new HashSet<string>();
+        public long PosesApplied { get; private set; }
 
         const int MaxUnmatched = 64;
         readonly byte[] buffer = new byte[65535];
@@ -55,6 +69,15 @@ namespace AvatarDrive
         readonly Dictionary<SkinnedMeshRenderer, BoundMesh> bound = new Dictionary<SkinnedMeshRenderer, BoundMesh>();
         Socket socket;
         AvatarDriveFrameDecoder decoder;
+        readonly Dictionary<string, BoundBone> bones = new Dictionary<string, BoundBone>();
+        long posesSeen;
+
+        sealed class BoundBone
+        {
+            public Transform Transform;
+            public Quaternion Rest;         // localRotation at enable
+            public Quaternion ParentInRoot; // the parent's rest rotation in the Animator's axes
+        }
 
         sealed class BoundMesh
         {
@@ -73,6 +96,7 @@ namespace AvatarDrive
                 socket.ReceiveBufferSize = 1 << 20; // ride out a hitch of a second or so
                 socket.Blocking = false;
                 socket.Bind(new IPEndPoint(listenOnAllInterfaces ? IPAddress.Any : IPAddress.Loopback, port));
+                BindBones();
             }
             catch (Exception error) when (error is SocketException || error is ArgumentException)
             {
@@ -85,6 +109,45 @@ namespace AvatarDrive
         void OnDisable()
         {
             CloseSocket();
+            foreach (var bone in bones.Values) bone.Transform.localRotation = bone.Rest;
+            bones.Clear();
+        }
+
+        /// <summary>Takes the rest pose of the Animator's head and eye bones (call at rest).</summary>
+        void BindBones()
+        {
+            bones.Clear();
+            MissingBones.Clear();
+            posesSeen = 0;
+            if (animator == null) return;
+            Quaternion toRoot = Quaternion.Inverse(animator.transform.rotation);
+            foreach (string role in AvatarDriveBones.Roles)
+            {
+                var id = (HumanBodyBones)Enum.Parse(typeof(HumanBodyBones), role);
+                Transform bone = animator.GetBoneTransform(id);
+                if (bone == null)
+                {
+                    MissingBones.Add(role);
+                    continue;
+                }
+                Quaternion parent = bone.parent != null ? bone.parent.rotation : animator.transform.rotation;
+                bones[role] = new BoundBone { Transform = bone, Rest = bone.localRotation, ParentInRoot = toRoot * parent };
+            }
+        }
+
+        void LateUpdate()
+        {
+            if (decoder == null || decoder.PoseFrames == posesSeen || bones.Count == 0) return;
+            posesSeen = decoder.PoseFrames;
+            foreach (var pair in bones)
+            {
+                float[] q;
+                if (!decoder.Poses.TryGetValue(pair.Key, out q)) continue;
+                BoundBone bone = pair.Value;
+                var rotation = new Quaternion(q[0], q[1], q[2], q[3]);
+                bone.Transform.localRotation = Quaternion.Inverse(bone.ParentInRoot) * rotation * bone.ParentInRoot * bone.Rest;
+            }
+            PosesApplied++;
         }
 
         void CloseSocket()

@@ -3,7 +3,9 @@
 //   ParserCheck.exe stream <datagrams.bin> [auto|generic|vmc] [prefix]
 //       datagrams.bin: records of (uint32 big-endian length, datagram bytes). Prints one JSON line
 //       per datagram {"datagram": i, "ok": bool, "messages": [[address, tags, args|null], ...]},
-//       one per completed frame {"frame": k, "datagram": i, "values": {...}}, then a summary.
+//       one per completed frame {"frame": k, "datagram": i, "values": {...}}, one with the bone
+//       rotations after each datagram that brought some {"datagram": i, "poses": {...}}, then a
+//       summary.
 //   ParserCheck.exe names <names.txt>            one {"name", "key"} line per input line
 //   ParserCheck.exe match <targets.txt> <queries.txt> [exact]
 //                                                one {"query", "targets": [indices]} per query
@@ -67,7 +69,18 @@ static class ParserCheck
                 Json.Member("messages", "[" + string.Join(",", parts) + "]") }));
 
             frames.Clear();
+            long poseFrames = decoder.PoseFrames;
             decoder.Feed(messages, frames);
+            if (decoder.PoseFrames != poseFrames)  // the bone rotations after this datagram
+            {
+                var poses = new List<KeyValuePair<string, string>>();
+                foreach (var pair in decoder.Poses)
+                    poses.Add(Json.Member(pair.Key, "[" + Json.Num(pair.Value[0]) + "," + Json.Num(pair.Value[1])
+                                          + "," + Json.Num(pair.Value[2]) + "," + Json.Num(pair.Value[3]) + "]"));
+                Console.WriteLine(Json.Object(new[] {
+                    Json.Member("datagram", datagram.ToString()),
+                    Json.Member("poses", Json.Object(poses)) }));
+            }
             foreach (var frame in frames)
             {
                 Console.WriteLine(Json.Object(new[] {

@@ -1,7 +1,10 @@
 // ReceiverCheck.cs — drives AvatarDriveReceiver (compiled against UnityEngineStub.cs) the way
 // Unity would: OnEnable, Update every few milliseconds, OnDisable. Run by tests/test_engines.py.
 //
-//   ReceiverCheck.exe <auto|generic|vmc> <blendshape names, comma-separated>
+//   ReceiverCheck.exe <auto|generic|vmc> <blendshape names, comma-separated> [bones]
+// With "bones", an Animator with Neck, Head, LeftEye and RightEye is driven too: its root and
+// bones have rest rotations that are not the identity (a rig that is not normalized), and the
+// report holds each bone's rotation change in the root's axes ({"bones": {name: [x, y, z, w]}}).
 // Prints {"port": p} once listening, reads one line "<frames> <seconds>" from stdin (the sender is
 // done), calls Update until that many frames were decoded (or the seconds ran out) and a little
 // more, then prints {"weights": {...}, "frames": ..., ...}.
@@ -27,11 +30,16 @@ static class ReceiverCheck
     {
         string[] names = args[1].Split(',');
         var renderer = new SkinnedMeshRenderer { sharedMesh = new Mesh(names) };
+        Animator animator = args.Length > 2 && args[2] == "bones" ? MakeAnimator() : null;
+        var rest = new Dictionary<HumanBodyBones, Quaternion>();
+        if (animator != null)
+            foreach (var pair in animator.Bones) rest[pair.Key] = InRoot(animator, pair.Value);
         var receiver = new AvatarDriveReceiver
         {
             port = 0,
             protocol = (AvatarDriveProtocol)Enum.Parse(typeof(AvatarDriveProtocol), args[0], true),
             targets = new[] { renderer },
+            animator = animator,
         };
         Call(receiver, "OnEnable");
         if (receiver.BoundPort == 0)
@@ -51,11 +59,20 @@ static class ReceiverCheck
         while (clock.Elapsed.TotalSeconds < seconds)
         {
             Call(receiver, "Update");
+            Call(receiver, "LateUpdate");
             updates++;
             if (settleUntil < 0 && receiver.Frames >= expected) settleUntil = clock.ElapsedMilliseconds + 200;
             if (settleUntil >= 0 && clock.ElapsedMilliseconds >= settleUntil) break;
             Thread.Sleep(5);
         }
+        var boneReport = new List<KeyValuePair<string, string>>();
+        if (animator != null)
+            foreach (var pair in animator.Bones)
+            {
+                Quaternion change = InRoot(animator, pair.Value) * Quaternion.Inverse(rest[pair.Key]);
+                boneReport.Add(Json.Member(pair.Key.ToString(), "[" + Json.Num(change.x) + "," + Json.Num(change.y)
+                                           + "," + Json.Num(change.z) + "," + Json.Num(change.w) + "]"));
+            }
         Call(receiver, "OnDisable");
 
         var weights = new List<KeyValuePair<string, string>>();
@@ -72,7 +89,36 @@ static class ReceiverCheck
             Json.Member("ignored", receiver.IgnoredMessages.ToString()),
             Json.Member("updates", updates.ToString()),
             Json.Member("port_after_disable", receiver.BoundPort.ToString()),
-            Json.Member("unmatched", "[" + string.Join(",", unmatched) + "]") }));
+            Json.Member("unmatched", "[" + string.Join(",", unmatched) + "]"),
+            Json.Member("poses_applied", receiver.PosesApplied.ToString()),
+            Json.Member("bones", Json.Object(boneReport)) }));
         return 0;
+    }
+
+    static Quaternion Turn(float x, float y, float z, float degrees)
+    {
+        double half = degrees * Math.PI / 360.0, s = Math.Sin(half);
+        double n = Math.Sqrt(x * x + y * y + z * z);
+        return new Quaternion((float)(x / n * s), (float)(y / n * s), (float)(z / n * s), (float)Math.Cos(half));
+    }
+
+    static Animator MakeAnimator()
+    {
+        var animator = new Animator();
+        animator.transform.localRotation = Turn(0, 1, 0, 30);  // the avatar stands turned
+        var neck = new Transform { parent = animator.transform, localRotation = Turn(1, 0, 0, 12) };
+        var head = new Transform { parent = neck, localRotation = Turn(0.3f, 1, 0.2f, -40) };
+        var left = new Transform { parent = head, localRotation = Turn(0, 0, 1, 90) };
+        var right = new Transform { parent = head };
+        animator.Bones[HumanBodyBones.Neck] = neck;
+        animator.Bones[HumanBodyBones.Head] = head;
+        animator.Bones[HumanBodyBones.LeftEye] = left;
+        animator.Bones[HumanBodyBones.RightEye] = right;
+        return animator;
+    }
+
+    static Quaternion InRoot(Animator animator, Transform bone)
+    {
+        return Quaternion.Inverse(animator.transform.rotation) * bone.rotation;
     }
 }

@@ -41,6 +41,41 @@ namespace UnityEngine
         }
     }
 
+    public struct Quaternion
+    {
+        public float x, y, z, w;
+        public Quaternion(float x, float y, float z, float w) { this.x = x; this.y = y; this.z = z; this.w = w; }
+        public static Quaternion identity { get { return new Quaternion(0f, 0f, 0f, 1f); } }
+        public static Quaternion operator *(Quaternion a, Quaternion b)
+        {
+            return new Quaternion(a.w * b.x + a.x * b.w + a.y * b.z - a.z * b.y,
+                                  a.w * b.y - a.x * b.z + a.y * b.w + a.z * b.x,
+                                  a.w * b.z + a.x * b.y - a.y * b.x + a.z * b.w,
+                                  a.w * b.w - a.x * b.x - a.y * b.y - a.z * b.z);
+        }
+        public static Quaternion Inverse(Quaternion q) { return new Quaternion(-q.x, -q.y, -q.z, q.w); }
+    }
+
+    public class Transform : Component
+    {
+        public Transform parent;
+        public Quaternion localRotation = Quaternion.identity;
+        public Quaternion rotation { get { return parent != null ? parent.rotation * localRotation : localRotation; } }
+    }
+
+    public enum HumanBodyBones { Neck = 9, Head = 10, LeftEye = 21, RightEye = 22 }
+
+    public class Animator : Behaviour
+    {
+        public readonly Dictionary<HumanBodyBones, Transform> Bones = new Dictionary<HumanBodyBones, Transform>();
+        public Transform transform = new Transform();
+        public Transform GetBoneTransform(HumanBodyBones humanBoneId)
+        {
+            Transform bone;
+            return Bones.TryGetValue(humanBoneId, out bone) ? bone : null;
+        }
+    }
+
     public static class Debug
     {
         public static void Log(object message) { Console.Error.WriteLine(message); }

@@ -1,18 +1,25 @@
-"""AvatarDrive Receiver: avatardrive's OSC stream (generic or VMC) → shape keys of one object.
+"""AvatarDrive Receiver: avatardrive's OSC stream (generic or VMC) → shape keys of one object,
+and the head, neck and eye bones of an armature when one is set.
 
 A non-blocking UDP socket is polled by a ``bpy.app.timers`` function: every tick drains all
 pending datagrams, decodes complete frames (generic: one per bundle; VMC: at
 ``/VMC/Ext/Blend/Apply``) and sets the newest value of each shape on the target object's shape
 keys. Nothing blocks Blender's UI and no thread touches bpy.
 
+Bone rotations (VMC ``/VMC/Ext/Bone/Pos``, or the generic ``/avatardrive/head`` and ``gaze``)
+turn the armature's Neck, Head and eye bones (found by common names, or named in the panel): each
+rotation is taken from Unity's convention into the armature's space and then into the bone's own
+rest frame (``bones`` module), so bones with any roll turn the right way.
+
 The OSC parser, the frame decoder, name matching and the socket loop are plain Python modules of
-this package (``osc``, ``frames``, ``names``, ``receiver``) without bpy, tested outside Blender.
+this package (``osc``, ``frames``, ``names``, ``bones``, ``receiver``) without bpy, tested outside
+Blender.
 UI: 3D Viewport ▸ Sidebar (N) ▸ AvatarDrive.
 """
 
 import bpy
 
-from . import frames, names
+from . import bones, frames, names
 from .receiver import UdpReceiver
 
 bl_info = {
@@ -21,8 +28,8 @@ bl_info = {
     "version": (0, 1, 0),
     "blender": (3, 0, 0),
     "location": "3D Viewport > Sidebar (N) > AvatarDrive",
-    "description": "Drive shape keys from avatardrive's OSC stream (generic /avatardrive/... "
-                   "or VMC /VMC/Ext/Blend/...) over UDP",
+    "description": "Drive shape keys and head/eye bones from avatardrive's OSC stream "
+                   "(generic /avatardrive/... or VMC /VMC/Ext/...) over UDP",
     "warning": "",
     "doc_url": "",
     "category": "Animation",
@@ -43,6 +50,8 @@ class _State:
         self.matcher_key = None  # (object name, key names, mode) it was built for
         self.unmatched = set()
         self.applied = 0
+        self.pose_frames = 0  # decoder.pose_frames last applied
+        self.missing_bones = set()
         self.last_error = ""
         self.since_redraw = 0.0
 
@@ -55,6 +64,14 @@ _STATE = _State()
 
 def _shape_key_owner(_settings, obj):
     return obj.type in {"MESH", "CURVE", "SURFACE", "LATTICE"}
+
+
+def _is_armature(_settings, obj):
+    return obj.type == "ARMATURE"
+
+
+_BONE_SETTINGS = {"Neck": "neck_bone", "Head": "head_bone", "LeftEye": "left_eye_bone",
+                  "RightEye": "right_eye_bone"}
 
 
 class AvatarDriveReceiverSettings(bpy.types.PropertyGroup):
@@ -83,6 +100,19 @@ class AvatarDriveReceiverSettings(bpy.types.PropertyGroup):
         items=[("LOOSE", "Loose", "Case-insensitive; mouthSmileLeft = MouthSmileLeft = "
                                   "mouthSmile_L"),
                ("EXACT", "Exact", "Shape key names must equal the sent names")])
+    armature: bpy.props.PointerProperty(
+        name="Armature", type=bpy.types.Object, poll=_is_armature,
+        description="Armature whose head, neck and eye bones the stream rotates (optional)")
+    neck_bone: bpy.props.StringProperty(
+        name="Neck bone", default="", description="Empty: found by name (Neck, J_Bip_C_Neck, ...)")
+    head_bone: bpy.props.StringProperty(
+        name="Head bone", default="", description="Empty: found by name (Head, J_Bip_C_Head, ...)")
+    left_eye_bone: bpy.props.StringProperty(
+        name="Left eye bone", default="",
+        description="The performer's left eye; empty: found by name (LeftEye, eye.L, ...)")
+    right_eye_bone: bpy.props.StringProperty(
+        name="Right eye bone", default="",
+        description="The performer's right eye; empty: found by name (RightEye, eye.R, ...)")
     rate: bpy.props.FloatProperty(
         name="Poll rate", default=120.0, min=1.0, max=1000.0, subtype="NONE",
         description="Timer ticks per second; each tick drains all pending datagrams")
@@ -106,7 +136,8 @@ def start_receiver(scene):
     _STATE.interval = 1.0 / settings.rate
     _STATE.matcher = _STATE.matcher_key = None
     _STATE.unmatched.clear()
-    _STATE.applied, _STATE.last_error = 0, ""
+    _STATE.missing_bones.clear()
+    _STATE.applied, _STATE.last_error, _STATE.pose_frames = 0, "", 0
     if not bpy.app.timers.is_registered(timer_tick):
         bpy.app.timers.register(timer_tick, first_interval=0.0, persistent=True)
     return receiver
@@ -138,6 +169,9 @@ def timer_tick():
         values = receiver.poll()
         if values:
             _apply(scene.avatardrive_receiver, values)
+        if receiver.decoder.pose_frames != _STATE.pose_frames:
+            _STATE.pose_frames = receiver.decoder.pose_frames
+            _apply_poses(scene.avatardrive_receiver, receiver.decoder.poses)
     except Exception as error:  # keep the timer alive; show the problem in the panel
         _STATE.last_error = f"{type(error).__name__}: {error}"
     _redraw_status()
@@ -160,6 +194,29 @@ def _apply(settings, values):
         for target in targets:
             blocks[target].value = value
     _STATE.applied += 1
+
+
+def _apply_poses(settings, poses):
+    """Rotate the armature's bones: Unity local rotation → armature space → the bone's frame."""
+    from mathutils import Quaternion
+
+    armature = settings.armature
+    if armature is None or armature.type != "ARMATURE":
+        return
+    pose_bones = armature.pose.bones
+    for role in bones.BONE_ROLES:
+        rotation = poses.get(role)
+        if rotation is None:
+            continue
+        name = bones.find_bone(pose_bones.keys(), role, getattr(settings, _BONE_SETTINGS[role]))
+        if name is None:
+            _STATE.missing_bones.add(role)
+            continue
+        pose_bone = pose_bones[name]
+        rest = pose_bone.bone.matrix_local.to_quaternion()
+        turned = rest.inverted() @ Quaternion(bones.unity_to_blender(rotation)) @ rest
+        pose_bone.rotation_mode = "QUATERNION"
+        pose_bone.rotation_quaternion = turned
 
 
 def _matcher(object_name, key, mode):
@@ -200,6 +257,8 @@ def status_lines():
         shown = sorted(_STATE.unmatched)
         more = f" (+{len(shown) - 4} more)" if len(shown) > 4 else ""
         lines.append(f"No shape key for: {', '.join(shown[:4])}{more}")
+    if _STATE.missing_bones:
+        lines.append(f"No bone for: {', '.join(sorted(_STATE.missing_bones))}")
     if _STATE.last_error:
         lines.append(f"Last error: {_STATE.last_error}")
     return lines
@@ -252,6 +311,10 @@ class AvatarDriveReceiverPanel(bpy.types.Panel):
         column = layout.column()
         column.prop(settings, "target")
         column.prop(settings, "matching")
+        column.prop(settings, "armature")
+        if settings.armature is not None:
+            for prop in _BONE_SETTINGS.values():
+                column.prop_search(settings, prop, settings.armature.data, "bones")
         settings_column = column.column()
         settings_column.enabled = not running  # socket settings apply at start
         settings_column.prop(settings, "protocol")
