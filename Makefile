@@ -19,7 +19,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,tracking,gui]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,tracking,gui,batch]'
 	$(BIN)/python -m pip install --quiet --no-deps $(MEDIAPIPE)
 	touch $(STAMP)
 

@@ -19,6 +19,7 @@ from typing import TextIO
 
 from avatardrive import __version__
 from avatardrive.cli import (
+    _cmd_batch,
     _cmd_live,
     _cmd_plot,
     _cmd_puppet,
@@ -30,7 +31,9 @@ from avatardrive.errors import AvatarDriveError
 
 __all__ = ["main", "run"]
 
-_COMMAND_MODULES = (_cmd_timeline, _cmd_rig, _cmd_stream, _cmd_live, _cmd_plot, _cmd_puppet)
+_COMMAND_MODULES = (
+    _cmd_timeline, _cmd_rig, _cmd_stream, _cmd_live, _cmd_plot, _cmd_puppet, _cmd_batch,
+)  # fmt: skip
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -54,6 +54,7 @@ from avatardrive.tracking._filters import (
     filter_latency,
 )
 from avatardrive.tracking._frames import (
+    IMAGE_SUFFIXES,
     Frame,
     FrameSource,
     ImageFolderSource,
@@ -75,6 +76,7 @@ __all__ = [
     "ARKIT_NAMES",
     "DEFAULT_FILTER",
     "ESTIMATOR_VERSION",
+    "IMAGE_SUFFIXES",
     "MODEL_URL",
     "AttackDecayParams",
     "Backend",

@@ -224,6 +224,17 @@ class FaceMeshBackend(_Closing):
         height, width = image.shape[:2]
         return Observation(landmarks=_mesh_array(faces[0], width, height))
 
+    def reset(self) -> None:
+        """Forget the face tracked so far, as a new backend would (the next input is unrelated).
+
+        Restarts MediaPipe's graph run (about 1 ms) without loading the models again.
+        """
+        if self._mesh is None:
+            raise TrackingError("the facemesh backend is closed")
+        with native_stderr_silenced():
+            self._mesh.reset()
+        self._started = False
+
     def close(self) -> None:
         """Release MediaPipe's graph (idempotent)."""
         if self._mesh is not None:
@@ -329,6 +340,21 @@ class FaceLandmarkerBackend(_Closing):
                 scores[k] = category.score
         return scores
 
+    def reset(self) -> None:
+        """Forget the face tracked so far, as a new backend would (the next input is unrelated).
+
+        In video mode the landmarker is made again from the (already checked) model file: the
+        Tasks API has no other way to restart its tracking and clock.
+        """
+        if self._landmarker is None:
+            raise TrackingError("the blendshape backend is closed")
+        if self._video:
+            with native_stderr_silenced():
+                self._landmarker.close()
+            self._landmarker = None
+            self._landmarker = _create_landmarker(self._mp, self.model, video=True)
+        self._last_ms = -1
+
     def close(self) -> None:
         """Release MediaPipe's graph (idempotent)."""
         if self._landmarker is not None:
@@ -393,6 +419,9 @@ class RecordedBlendshapes(_Closing):
         scores = np.zeros(len(ARKIT_NAMES), dtype=np.float32)
         scores[self._index] = np.asarray(frame.shapes, dtype=np.float32)[self._known]
         return Observation(scores=scores, head_pose=frame.head_pose)
+
+    def reset(self) -> None:
+        """Nothing to forget: every recorded frame stands alone."""
 
     def close(self) -> None:
         """Nothing to release."""
