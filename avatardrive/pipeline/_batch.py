@@ -163,7 +163,8 @@ def read_item_list(path: str, *, kind: BatchKind) -> InputSet:
                              source=source)  # fmt: skip
     base = Path(path).parent
     inputs, rigs, formats = [], [], []
-    for line, row in enumerate(rows, start=2):
+    for row in rows:
+        line = rows.line_num  # blank lines are skipped but counted
         cells = {k.strip().lower(): (v or "").strip() for k, v in row.items() if k is not None}
         if not cells.get("input"):
             raise ParameterError("the input cell is empty; expected a path", source=source,

@@ -177,7 +177,7 @@ class DaskEngine:
         keys = [f"avatardrive-item-{run_id}-{i}" for i in range(len(items))]
         futures = self._client.map(run_item, [job] * len(items), items, key=keys, pure=False)
         self._futures = {future: i for i, future in enumerate(futures)}
-        for future in self._distributed.as_completed(futures):
+        for future in self._distributed.as_completed(futures, loop=self._client.loop):
             index = self._futures.pop(future)
             if future.status == "cancelled":
                 continue
