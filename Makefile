@@ -51,6 +51,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_transport.py
 	GLOG_minloglevel=2 $(BIN)/python benchmarks/bench_tracking.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/bench_puppet.py
+	GLOG_minloglevel=2 $(BIN)/python benchmarks/bench_batch.py
 
 clean:
 	rm -rf $(VENV) $(OUT) build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache .hypothesis

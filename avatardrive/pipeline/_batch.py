@@ -344,8 +344,9 @@ def run_batch(
     scheduler
         A Dask scheduler address (``tcp://host:8786``): run there instead of locally.
     engine
-        Where items run, instead of ``workers`` / ``scheduler``; closed at the end. An engine is
-        made (a pool started, a scheduler reached) only when some item needs running.
+        Where items run, instead of ``workers`` / ``scheduler``; it stays open (the caller's to
+        close, or to run more batches on). Otherwise an engine is made (a pool started, a
+        scheduler reached) only when some item needs running, and closed at the end.
     force
         Redo items whose output is up to date, and inputs that failed last time.
     manifest
@@ -387,7 +388,7 @@ def run_batch(
         if runner is not None and todo:
             interrupted = _run(runner, job, [items[i] for i in todo], todo, results, on_result)
     finally:
-        if runner is not None:
+        if runner is not None and engine is None:
             runner.close()
         if runner is None or not interrupted or runner.settled_after_stop:
             remove_orphans(items)  # no writer of ours is left

@@ -88,6 +88,8 @@ class ItemResult:
         nothing written) or ``not run`` (stopped before it started).
     seconds : float
         Wall time of the item on its worker.
+    cpu_seconds : float
+        CPU time of the worker's process during the item (all its threads: MediaPipe's too).
     frames : int or None
         Frames written.
     error : str
@@ -103,6 +105,7 @@ class ItemResult:
     status: ItemStatus
     seconds: float = 0.0
     frames: int | None = None
+    cpu_seconds: float = 0.0
     error: str = ""
     worker: str = ""
     internal: bool = False
@@ -128,12 +131,13 @@ def run_item(job: Job, item: BatchItem, *, should_stop: StopCheck | None = None)
     ItemResult
         ``done`` with the frames written, or ``failed`` with the one-line error.
     """
-    began = time.perf_counter()
+    began, began_cpu = time.perf_counter(), time.process_time()
     worker = f"{platform.node()}:{os.getpid()}"
 
     def result(status: ItemStatus, **details: object) -> ItemResult:
         return ItemResult(item.input, item.output, status, time.perf_counter() - began,
-                          worker=worker, **details)  # type: ignore[arg-type]  # fmt: skip
+                          cpu_seconds=time.process_time() - began_cpu, worker=worker,
+                          **details)  # type: ignore[arg-type]  # fmt: skip
 
     try:
         Path(item.output).parent.mkdir(parents=True, exist_ok=True)
