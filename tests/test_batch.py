@@ -11,7 +11,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -25,13 +25,17 @@ from avatardrive.pipeline import (
     BatchItem,
     InputSet,
     ItemResult,
+    Job,
+    LocalEngine,
     RenderJob,
+    TrackJob,
     find_inputs,
     plan_items,
     read_item_list,
     run_batch,
     run_item,
 )
+from avatardrive.pipeline._batch_engines import chunk_size, chunks
 
 FPS = 30.0
 
@@ -242,13 +246,49 @@ def test_a_fully_skipped_batch_starts_no_worker(tmp_path: Path) -> None:
     assert [r.status for r in seen] == ["skipped"]
 
 
+def crash_on_marked(job: Job, item: BatchItem, *,
+                    should_stop: Callable[[], bool] | None = None) -> ItemResult:
+    """``run_item``, except that an input named ``crash*`` kills its worker process outright
+    (as a segfault in a native library would)."""
+    if Path(item.input).name.startswith("crash"):
+        os._exit(3)
+    return run_item(job, item, should_stop=should_stop)
+
+
+def test_a_worker_that_dies_is_replaced_and_only_its_item_fails(tmp_path: Path) -> None:
+    inputs = timelines_tree(tmp_path / "in", 6)
+    timeline(tmp_path / "in" / "a" / "crash.toml", seed=9)
+    items = plan_items([find_inputs(str(tmp_path / "in"), kind="render")],
+                       out_dir=str(tmp_path / "out"))  # fmt: skip
+    engine = LocalEngine(2, work=crash_on_marked)
+    try:
+        report = run_batch(items, RenderJob(), engine=engine)
+    finally:
+        engine.close()
+    by_name = {Path(r.input).name: r for r in report.results}
+    crashed = by_name.pop("crash.toml")
+    assert crashed.status == "failed" and crashed.internal
+    assert crashed.error.endswith("crash.toml: its worker process died while running it (a crash, "
+                                  "or out of memory)")  # fmt: skip
+    assert {r.status for r in by_name.values()} == {"done"} and len(by_name) == len(inputs)
+    assert not (tmp_path / "out" / "a" / "crash.csv").exists()
+
+
+def test_short_items_travel_several_to_a_task_and_videos_one() -> None:
+    assert chunk_size(RenderJob(), 200, 2) == 25
+    assert chunk_size(RenderJob(), 10_000, 2) == 32
+    assert chunk_size(RenderJob(), 5, 2) == 1
+    assert chunk_size(TrackJob(), 200, 2) == 1
+    assert chunks(5, 2) == [(0, 1), (2, 3), (4,)]
+
+
 def cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "avatardrive", *args]
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_ctrl_c_stops_cleanly_and_keeps_finished_outputs(tmp_path: Path, signum: int) -> None:
-    inputs = timelines_tree(tmp_path / "in", 16, duration=300.0)
+    inputs = timelines_tree(tmp_path / "in", 16, duration=200.0)
     out = tmp_path / "out"
     batch = subprocess.Popen(cli("batch", "render", str(tmp_path / "in"), "-o", str(out),
                                  "--workers", "2"), stdout=subprocess.PIPE,
@@ -313,15 +353,18 @@ class Cluster:
         return self
 
     def stop(self) -> None:
-        for process in reversed(self.processes):
-            if process.poll() is None:
-                process.terminate()
-        for process in self.processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        """Workers first (they say goodbye to the scheduler), then the scheduler."""
+        scheduler, *workers = self.processes
+        for group in (workers, [scheduler]):
+            for process in group:
+                if process.poll() is None:
+                    process.terminate()
+            for process in group:
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
 
 
 @pytest.fixture(scope="module")
