@@ -222,6 +222,25 @@ def test_local_batch_renders_like_render_lists_bad_items_and_resumes(tmp_path: P
     assert "6 done, 1 failed of 7 items" in stdout
 
 
+def test_a_bad_rig_in_a_list_fails_its_item_and_a_bad_rig_option_fails_at_once(
+    tmp_path: Path,
+) -> None:
+    timelines_tree(tmp_path / "in", 2)
+    listing = tmp_path / "in" / "items.csv"
+    listing.write_text("input,rig\na/line001.toml,no-such-rig\nb/line000.toml,vrm1\n", "utf-8")
+    out = tmp_path / "out"
+    code, stdout, stderr = run_cli("batch", "render", "--list", str(listing), "-o", str(out),
+                                   "--workers", "1")  # fmt: skip
+    assert code == 2 and "1 done, 1 failed of 2 items" in stdout
+    assert re.search(r"failed: .*no-such-rig", stderr), stderr
+    header = (out / "b" / "line000.csv").read_text().split("\n", 1)[0]
+    assert header.startswith("time,") and "AU12_L" not in header  # vrm1 weights, not AU curves
+    code, stdout, stderr = run_cli("batch", "render", str(tmp_path / "in"), "-o", str(out),
+                                   "--rig", "no-such-rig")  # fmt: skip
+    assert code == 2 and stdout == "" and "no-such-rig" in stderr
+    assert stderr.count("\n") == 1
+
+
 def test_run_item_reports_instead_of_raising(tmp_path: Path) -> None:
     good = timeline(tmp_path / "good.toml", seed=4)
     blocked = tmp_path / "file"
@@ -381,8 +400,9 @@ def test_dask_cluster_renders_byte_for_byte_lists_bad_items_and_reruns_nothing(
 ) -> None:
     inputs = timelines_tree(tmp_path / "in", 8, bad=2)
     out = tmp_path / "out"
-    code, stdout, stderr = run_cli("batch", "render", str(tmp_path / "in"), "-o", str(out),
-                                   "--scheduler", cluster.address, "--format", "npz")  # fmt: skip
+    monkeypatch.chdir(tmp_path)  # relative paths, on workers whose working folder is another
+    code, stdout, stderr = run_cli("batch", "render", "in", "-o", "out", "--scheduler",
+                                   cluster.address, "--format", "npz")  # fmt: skip
     assert code == 2, stderr
     assert re.search(r"8 done, 2 failed of 10 items .* on Dask scheduler tcp://127\.0\.0\.1:\d+ "
                      r"\(2 workers, 2 threads\)", stdout), stdout  # fmt: skip
@@ -392,8 +412,9 @@ def test_dask_cluster_renders_byte_for_byte_lists_bad_items_and_reruns_nothing(
         assert made.read_bytes() == rendered(path, tmp_path / "ref.npz"), path
     assert len({rows[p.name]["worker"] for p in inputs[:8]}) == 2  # both workers took items
     for path in inputs[8:]:
-        assert rows[path.name]["status"] == "failed"
-        assert rows[path.name]["error"].startswith(f"{path}: line 2: fps: ")
+        row = rows[path.name]
+        assert (row["status"], row["input"]) == ("failed", str(path.relative_to(tmp_path)))
+        assert row["error"].startswith(f"{path}: line 2: fps: ")  # where the worker read it
     assert sorted(p.name for p in out.rglob("*") if p.is_file()) == sorted(
         [p.stem + ".npz" for p in inputs[:8]] + ["batch.csv"])  # fmt: skip
 
@@ -474,6 +495,24 @@ def videos(face: FaceKit, tmp_path_factory: pytest.TempPathFactory) -> tuple[Pat
 
 
 @pytest.mark.parametrize("where", ["one local worker", "the Dask cluster"])
+def test_a_bad_scheduler_address_or_no_dask_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("distributed")
+    timeline(tmp_path / "in" / "x.toml", seed=1)
+    args = ("batch", "render", str(tmp_path / "in"), "-o", str(tmp_path / "out"))
+    code, _, err = run_cli(*args, "--scheduler", "tcp://somehost")
+    assert code == 2
+    assert err == ("avatardrive: error: scheduler address 'tcp://somehost': missing port number in "
+                   "address 'somehost'; expected tcp://HOST:PORT (a `dask scheduler` listens on "
+                   "8786)\n")  # fmt: skip
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if the batch extra were missing
+    code, _, err = run_cli(*args, "--scheduler", "tcp://127.0.0.1:8786")
+    assert (code, err) == (2, "avatardrive: error: --scheduler needs Dask on this machine and on "
+                              "the workers: pip install 'avatardrive[batch]'\n")  # fmt: skip
+    assert not (tmp_path / "out" / "x.csv").exists()
+
+
 def test_batch_track_makes_what_live_records(
     videos: tuple[Path, list[bytes]], tmp_path: Path, where: str, request: pytest.FixtureRequest
 ) -> None:

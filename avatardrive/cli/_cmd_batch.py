@@ -15,7 +15,6 @@ from avatardrive.cli import _args
 from avatardrive.errors import ParameterError
 from avatardrive.pipeline import (
     PREVIOUS_RUN,
-    BatchItem,
     BatchKind,
     BatchReport,
     InputSet,
@@ -116,16 +115,12 @@ def _engine_options(args: argparse.Namespace) -> dict[str, object]:
     return {"scheduler": scheduler}
 
 
-def _check_rigs(items: list[BatchItem]) -> None:
-    """Load every distinct rig once here, so a bad rig fails the command before any work."""
-    for rig in sorted({item.rig for item in items if item.rig is not None}):
-        load_rig(rig)
-
-
 def _run(args: argparse.Namespace, out: TextIO, err: TextIO, kind: BatchKind, job: Job) -> int:
+    rig = getattr(args, "rig", None)
+    if rig is not None:
+        load_rig(rig)  # a bad --rig fails every item: say so once, before any work
     items = plan_items(_input_sets(args, kind), out_dir=args.output, output_format=args.format,
-                       rig=getattr(args, "rig", None))  # fmt: skip
-    _check_rigs(items)
+                       rig=rig)  # fmt: skip
     manifest = args.manifest or os.path.join(args.output, MANIFEST_NAME)
     progress = _Progress(err)
     try:

@@ -17,6 +17,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import replace
 from typing import Any, Protocol
 
 from avatardrive.errors import ParameterError
@@ -256,6 +257,38 @@ def _distributed() -> Any:
     return distributed
 
 
+def _absolute(path: str) -> str:
+    return os.path.abspath(path)
+
+
+def _absolute_item(item: BatchItem) -> BatchItem:
+    """Paths as a worker with another working folder must see them (on shared storage)."""
+    rig = item.rig
+    if rig is not None and os.path.isfile(rig):  # a rig file, not a built-in name
+        rig = _absolute(rig)
+    return BatchItem(_absolute(item.input), _absolute(item.output), rig)
+
+
+def _absolute_job(job: Job) -> Job:
+    if not isinstance(job, TrackJob):
+        return job
+    options = job.tracker
+    model = None if options.model is None else _absolute(options.model)
+    calibration = None if options.calibration is None else _absolute(options.calibration)
+    return replace(job, tracker=replace(options, model=model, calibration=calibration))
+
+
+def _check_address(distributed: Any, address: str) -> None:
+    """Refuse a malformed address before a client is made (a failed client lingers 20 s)."""
+    try:
+        protocol, location = distributed.comm.parse_address(address)
+        if protocol in ("tcp", "tls"):
+            distributed.comm.parse_host_port(location)
+    except ValueError as error:
+        raise ParameterError(f"scheduler address {address!r}: {error}; expected "
+                             f"tcp://HOST:PORT (a `dask scheduler` listens on 8786)") from None
+
+
 class DaskEngine:
     """Items as tasks on a running Dask scheduler (``tcp://host:8786``).
 
@@ -269,6 +302,7 @@ class DaskEngine:
         distributed = _distributed()
         self.settled_after_stop = False
         self._distributed = distributed
+        _check_address(distributed, address)
         try:
             self._client = distributed.Client(address, timeout=timeout, set_as_default=False)
         except (OSError, TimeoutError, ValueError) as error:
@@ -288,19 +322,23 @@ class DaskEngine:
         run_id = uuid.uuid4().hex[:12]
         tasks = chunks(len(items), chunk_size(job, len(items), self.threads))
         keys = [f"avatardrive-items-{run_id}-{chunk[0]}" for chunk in tasks]
-        batches = [[items[i] for i in chunk] for chunk in tasks]
-        futures = self._client.map(_dask_chunk, [job] * len(tasks), batches, key=keys,
-                                   pure=False)  # fmt: skip
+        batches = [[_absolute_item(items[i]) for i in chunk] for chunk in tasks]
+        futures = self._client.map(_dask_chunk, [_absolute_job(job)] * len(tasks), batches,
+                                   key=keys, pure=False)  # fmt: skip
         self._futures = dict(zip(futures, tasks, strict=True))
         for future in self._distributed.as_completed(futures, loop=self._client.loop):
             chunk = self._futures.pop(future)
             if future.status == "cancelled":
                 continue
             try:
-                yield from zip(chunk, future.result(), strict=True)
+                results = future.result()
             except Exception as error:  # KilledWorker, or a worker without avatardrive
                 for index in chunk:
                     yield index, _lost(items[index], error, where="Dask worker")
+                continue
+            for index, result in zip(chunk, results, strict=True):  # the paths as given here
+                yield index, replace(result, input=items[index].input,
+                                     output=items[index].output)  # fmt: skip
 
     def stop(self) -> list[tuple[int, ItemResult]]:
         """Cancel every unfinished task; an item already running ends on its worker and is written
