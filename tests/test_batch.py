@@ -494,7 +494,6 @@ def videos(face: FaceKit, tmp_path_factory: pytest.TempPathFactory) -> tuple[Pat
     return root, [live_record(p, root / f"ref{k}.csv") for k, p in enumerate(paths)]
 
 
-@pytest.mark.parametrize("where", ["one local worker", "the Dask cluster"])
 def test_a_bad_scheduler_address_or_no_dask_is_one_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -513,6 +512,7 @@ def test_a_bad_scheduler_address_or_no_dask_is_one_line(
     assert not (tmp_path / "out" / "x.csv").exists()
 
 
+@pytest.mark.parametrize("where", ["one local worker", "the Dask cluster"])
 def test_batch_track_makes_what_live_records(
     videos: tuple[Path, list[bytes]], tmp_path: Path, where: str, request: pytest.FixtureRequest
 ) -> None:
