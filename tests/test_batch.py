@@ -28,14 +28,17 @@ from avatardrive.pipeline import (
     Job,
     LocalEngine,
     RenderJob,
+    TrackerOptions,
     TrackJob,
     find_inputs,
     plan_items,
     read_item_list,
     run_batch,
     run_item,
+    track_file,
 )
 from avatardrive.pipeline._batch_engines import chunk_size, chunks
+from avatardrive.tracking import FaceLandmarkerBackend, FaceMeshBackend
 
 FPS = 30.0
 
@@ -535,3 +538,32 @@ def test_batch_track_makes_what_live_records(
     assert (out / "take.csv").read_bytes() == (tmp_path / "take_ref.csv").read_bytes()
     smile = read_au_curves(made[0]).column("AU12_L")
     assert smile[:25].max() < 0.1 < 0.3 < smile[-1]  # the smile was tracked, not a neutral
+
+
+MODEL = Path.home() / ".cache" / "avatardrive" / "models" / "face_landmarker.task"
+
+
+@pytest.mark.parametrize("model", [None, MODEL], ids=["facemesh", "blendshape"])
+def test_a_reset_backend_tracks_like_a_new_one(
+    videos: tuple[Path, list[bytes]], tmp_path: Path, model: Path | None
+) -> None:
+    if model is not None and not model.is_file():
+        pytest.skip("no face_landmarker.task in the cache (avatardrive models fetch)")
+    root, _ = videos
+    first, second = root / "day1" / "a.avi", root / "day2" / "c.avi"
+    options = TrackerOptions(model=None if model is None else str(model))
+
+    def track(backend: FaceMeshBackend | FaceLandmarkerBackend, video: Path, output: Path) -> bytes:
+        source = options.open_source(video)
+        try:
+            track_file(source, options.tracker(backend), output)
+        finally:
+            source.close()
+        return output.read_bytes()
+
+    with options.open_backend() as used:
+        track(used, first, tmp_path / "first.csv")
+        used.reset()
+        again = track(used, second, tmp_path / "reset.csv")
+    with options.open_backend() as fresh:
+        assert again == track(fresh, second, tmp_path / "fresh.csv")
