@@ -33,6 +33,7 @@ from avatardrive.pipeline import (
     find_inputs,
     plan_items,
     read_item_list,
+    remove_orphans,
     run_batch,
     run_item,
     track_file,
@@ -169,6 +170,17 @@ def test_track_walks_videos_image_folders_and_takes(tmp_path: Path) -> None:
         ("b.csv", os.path.join("out", "b.csv")),
         ("take1", os.path.join("out", "shots", "take1.csv")),
     ]  # fmt: skip
+
+
+def test_leftovers_of_killed_writers_are_removed_and_nothing_else(tmp_path: Path) -> None:
+    ours = [".x.csv.k2j4x9aa.tmp", ".x.csv.0_a1b2c3.raw", ".y.v1.npz.abcdefgh.tmp"]
+    others = [".z.csv.k2j4x9aa.tmp", ".x.csv.k2j4x9aa.txt", "x.csv", ".x.csv", "..tmp", ".tmp"]
+    for name in ours + others:
+        (tmp_path / name).write_text("")
+    remove_orphans([BatchItem("in/x.toml", str(tmp_path / "x.csv")),
+                    BatchItem("in/y.toml", str(tmp_path / "y.v1.npz")),
+                    BatchItem("in/w.toml", str(tmp_path / "gone" / "w.csv"))])  # fmt: skip
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(others)
 
 
 def test_progress_line_says_items_per_second_and_eta() -> None:

@@ -26,6 +26,7 @@ from avatardrive.pipeline._batch import (
     make_engine,
     plan_items,
     read_item_list,
+    remove_orphans,
     run_batch,
     write_manifest,
 )
@@ -116,6 +117,7 @@ __all__ = [
     "open_routes",
     "plan_items",
     "read_item_list",
+    "remove_orphans",
     "run_batch",
     "run_item",
     "send_neutral",

@@ -459,15 +459,25 @@ def _run(
 
 def remove_orphans(items: Iterable[BatchItem]) -> None:
     """Remove the temporary files of outputs whose writer died (a killed worker): hidden
-    ``.NAME.*.tmp`` / ``.NAME.*.raw`` files beside an item's output. Only called when no item of
-    the batch is running."""
+    ``.NAME.XXXXXXXX.tmp`` / ``.raw`` files beside an item's output. Only called when no item
+    of the batch is running. Each output folder is listed once."""
+    names: dict[str, set[str]] = {}
     for item in items:
-        output = Path(item.output)
-        pattern = f".{glob.escape(output.name)}.*"
-        with contextlib.suppress(OSError):
-            for leftover in output.parent.glob(pattern):
-                if leftover.suffix in (".tmp", ".raw"):
-                    leftover.unlink(missing_ok=True)
+        folder, name = os.path.split(item.output)
+        names.setdefault(folder or ".", set()).add(name)
+    for folder, outputs in names.items():
+        with contextlib.suppress(OSError), os.scandir(folder) as entries:
+            for entry in entries:
+                if _temporary_of(entry.name) in outputs:
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(entry.path)
+
+
+def _temporary_of(name: str) -> str | None:
+    """The output a temporary file name belongs to (``.out.csv.k2j4x9aa.tmp`` -> ``out.csv``)."""
+    if not name.startswith(".") or not name.endswith((".tmp", ".raw")):
+        return None
+    return name[1:-4].rpartition(".")[0] or None
 
 
 def write_manifest(results: Sequence[ItemResult], path: str) -> None:
