@@ -445,6 +445,35 @@ def test_dask_cluster_renders_byte_for_byte_lists_bad_items_and_reruns_nothing(
     assert "no workers (nothing to run)" in stdout
 
 
+def test_ctrl_c_on_a_cluster_keeps_what_finished_and_a_rerun_completes(
+    tmp_path: Path, cluster: Cluster
+) -> None:
+    inputs = timelines_tree(tmp_path / "in", 16, duration=200.0)
+    out = tmp_path / "out"
+    batch = subprocess.Popen(cli("batch", "render", str(tmp_path / "in"), "-o", str(out),
+                                 "--scheduler", cluster.address), stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        assert wait_for(lambda: len(list(out.rglob("line*.csv"))) >= 2, timeout=120)
+        batch.send_signal(signal.SIGINT)
+        stdout, stderr = batch.communicate(timeout=60)
+    finally:
+        batch.kill()
+    assert batch.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    rows = manifest_rows(out / "batch.csv")
+    statuses = [rows[p.name]["status"] for p in inputs]
+    assert "done" in statuses and "interrupted" in statuses
+    assert set(statuses) <= {"done", "interrupted"}
+    assert wait_for(lambda: not leftovers(out), timeout=60)  # what ran on goes on, whole
+    code, stdout, _ = run_cli("batch", "render", str(tmp_path / "in"), "-o", str(out),
+                              "--scheduler", cluster.address)  # fmt: skip
+    assert code == 0 and "16 items" in stdout
+    for path in inputs[::5]:
+        assert (out / path.parent.name / (path.stem + ".csv")).read_bytes() == rendered(
+            path, tmp_path / "ref.csv")  # fmt: skip
+
+
 def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(tmp_path: Path) -> None:
     own = Cluster(tmp_path / "dask")
     own.folder.mkdir()
@@ -502,11 +531,22 @@ def live_record(video: Path, output: Path) -> bytes:
 @pytest.fixture(scope="module")
 def videos(face: FaceKit, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[bytes]]:
     """Three takes (two smiles, one shifted face) and what ``live --record`` makes of each."""
+    cv2 = pytest.importorskip("cv2")
     root = tmp_path_factory.mktemp("videos")
     paths = [face_video(face, root / "day1" / "a.avi", smile=1.0),
              face_video(face, root / "day1" / "b.avi", smile=0.5, frames=40),
              face_video(face, root / "day2" / "c.avi", smile=0.8)]  # fmt: skip
-    return root, [live_record(p, root / f"ref{k}.csv") for k, p in enumerate(paths)]
+    references = [live_record(p, root / f"ref{k}.csv") for k, p in enumerate(paths)]
+    stills = root / "stills"  # a folder of images: one take, timed by --image-fps
+    stills.mkdir()
+    for i in range(30):
+        image = face.image if i < 24 else face.lift_corners(0.06)
+        cv2.imwrite(str(stills / f"{i + 1}.png"), cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+    done = subprocess.run(cli("live", "--images", str(stills), "--fps", "24", "--record",
+                              str(root / "ref_stills.csv"), "--fast"),
+                          capture_output=True, text=True, timeout=180, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return root, [*references, (root / "ref_stills.csv").read_bytes()]
 
 
 def test_a_bad_scheduler_address_or_no_dask_is_one_line(
@@ -538,11 +578,13 @@ def test_batch_track_makes_what_live_records(
               else ["--scheduler", request.getfixturevalue("cluster").address])  # fmt: skip
     out = tmp_path / "out"
     code, stdout, stderr = run_cli("batch", "track", str(root / "**" / "*.avi"), str(take),
-                                   str(tmp_path / "bad.mp4"), "-o", str(out), *engine)  # fmt: skip
+                                   str(tmp_path / "bad.mp4"), str(root / "stills"), "-o", str(out),
+                                   "--image-fps", "24", *engine)  # fmt: skip
     assert code == 2, stderr
-    assert "4 done, 1 failed of 5 items" in stdout
+    assert "5 done, 1 failed of 6 items" in stdout
     assert re.search(r"failed: .*bad\.mp4: the video does not open", stderr), stderr
-    made = [out / "day1" / "a.csv", out / "day1" / "b.csv", out / "day2" / "c.csv"]
+    made = [out / "day1" / "a.csv", out / "day1" / "b.csv", out / "day2" / "c.csv",
+            out / "stills.csv"]  # fmt: skip
     for path, reference in zip(made, expected, strict=True):
         assert path.read_bytes() == reference, path  # the same worker's backend, reset between
     code, _, err = run_cli("convert", str(take), "-o", str(tmp_path / "take_ref.csv"))

@@ -16,7 +16,7 @@ import io
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -387,6 +387,8 @@ def run_batch(
     try:
         if runner is not None and todo:
             interrupted = _run(runner, job, [items[i] for i in todo], todo, results, on_result)
+        if interrupted:
+            _count_finished(items, todo, results)
     finally:
         if runner is not None and engine is None:
             runner.close()
@@ -430,6 +432,19 @@ def previous_failures(manifest: str) -> dict[tuple[str, str], tuple[str, float]]
             if row.get("status") == "failed" and row.get("fault") == "input"
             and row.get("input") is not None and row.get("output") is not None
             and row.get("error") is not None}  # fmt: skip
+
+
+def _count_finished(
+    items: Sequence[BatchItem], todo: Sequence[int], results: list[ItemResult | None]
+) -> None:
+    """After a stop: an item reported unfinished whose output is now up to date was made in
+    this run (a task of several items, cancelled after some were written): it is done."""
+    for index in todo:
+        result = results[index]
+        if result is not None and result.status in ("interrupted", "not run") and (
+            is_up_to_date(items[index])
+        ):
+            results[index] = replace(result, status="done", error="")
 
 
 def _run(
