@@ -3,8 +3,10 @@ Dask cluster on this machine, against the same items run one after another in th
 
 Reports, for each kind of item: items per second per configuration (the best of a few runs: the
 machine is shared), the scaling from 1 to 2 local workers (target >= 1.7x), and the overhead per
-item: wall time x workers over the summed work of the items as the workers measured it in that
-same run, less 1 (target <= 5 % for videos on the cluster). Pools and the cluster are started and
+item as a share of an item's work (target <= 5 % for videos on the cluster), two ways from the
+same run: all-in (wall x workers over the summed work of the items, less 1: it includes workers
+idle at the end of a batch of few items) and the mean gap on a worker between one item and its
+next (what handing out an item costs). Pools and the cluster are started and
 warmed (MediaPipe loaded in every worker) before the clock starts; start-up is printed apart.
 From the video figures, an estimate of the time to track 1,000 hours of 30 fps video on N
 machines.
@@ -19,11 +21,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+import multiprocessing
 import os
 import statistics
 import tempfile
 import time
 from collections.abc import Sequence
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +35,7 @@ import numpy as np
 from avatardrive.pipeline import (
     BatchItem,
     DaskEngine,
+    ItemResult,
     Job,
     LocalEngine,
     RenderJob,
@@ -80,6 +85,24 @@ def write_videos(folder: Path, count: int, seconds: float) -> list[Path]:
     return paths
 
 
+def spin(count: int) -> float:
+    """Pure-Python CPU work; its own wall seconds."""
+    began, total = time.perf_counter(), 0
+    for i in range(count):
+        total += i * i
+    return time.perf_counter() - began
+
+
+def machine_scaling(count: int = 10_000_000) -> float:
+    """How much faster 2 processes get CPU-bound work done than 1, right now, on this machine:
+    the ceiling for any 2-worker figure (2.0 on two free cores)."""
+    alone = min(spin(count) for _ in range(2))
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        pool.map(spin, [1000, 1000])  # started
+        paired = min(max(pool.map(spin, [count, count])) for _ in range(2))
+    return 2 * alone / paired
+
+
 def items_for(inputs: Sequence[Path], out: Path) -> list[BatchItem]:
     return [BatchItem(str(p), str(out / (p.stem + ".csv"))) for p in inputs]
 
@@ -95,32 +118,46 @@ def in_process(job: Job, items: Sequence[BatchItem]) -> tuple[float, float, floa
             statistics.fmean(r.cpu_seconds for r in results), sum(r.frames or 0 for r in results))
 
 
+def gaps_between_items(results: Sequence[ItemResult]) -> float:
+    """Mean idle time on a worker between the end of one item and the start of its next: what
+    handing out an item costs, without the wait for the last items at the end of a batch."""
+    by_worker: dict[str, list[ItemResult]] = {}
+    for result in results:
+        by_worker.setdefault(result.worker, []).append(result)
+    gaps = []
+    for runs in by_worker.values():
+        runs.sort(key=lambda r: r.started_at)
+        gaps += [b.started_at - (a.started_at + a.seconds) for a, b in pairwise(runs)]
+    return statistics.fmean(gaps) if gaps else 0.0
+
+
 def best_run(engine: LocalEngine | DaskEngine, job: Job, items: Sequence[BatchItem],
-             repeats: int) -> tuple[float, float, float]:
-    """Run ``items`` ``repeats`` times (forced); the fastest run's wall seconds and the summed
-    wall and CPU seconds of its items, measured on the workers."""
-    best: tuple[float, float, float] | None = None
+             repeats: int) -> tuple[float, float, float, float]:
+    """Run ``items`` ``repeats`` times (forced); the fastest run's wall seconds, the summed wall
+    and CPU seconds of its items (measured on the workers) and the mean gap between items."""
+    best: tuple[float, float, float, float] | None = None
     for _ in range(repeats):
         report = run_batch(items, job, engine=engine, force=True)
         assert report.ok, [r.error for r in report.failed]
         work = sum(r.seconds for r in report.results)
         cpu = sum(r.cpu_seconds for r in report.results)
         if best is None or report.seconds < best[0]:
-            best = (report.seconds, work, cpu)
+            best = (report.seconds, work, cpu, gaps_between_items(report.results))
     assert best is not None
     return best
 
 
 def measure(label: str, job: Job, items: list[BatchItem], address: str,
             repeats: int) -> dict[str, float]:
+    ceiling = machine_scaling()
     n = len(items)
     wall_here, work, cpu, frames = in_process(job, items)
     figures = {"work": work, "cpu": cpu, "frames_per_item": frames / n, "here": n / wall_here}
     print(f"\n{label}: {n} items, {frames / n:.0f} frames each; in this process one after "
           f"another {n / wall_here:7.1f} items/s (an item: {work * 1000:.1f} ms wall, "
           f"{cpu * 1000:.1f} ms CPU)")  # fmt: skip
-    print(f"  {'where':<24} {'items/s':>8} {'overhead/item':>14} {'CPU share':>10} "
-          f"{'start-up + warm-up':>19}")  # fmt: skip
+    print(f"  {'where':<24} {'items/s':>8} {'all-in':>10} {'gap between items':>20} "
+          f"{'CPU share':>10} {'start-up + warm-up':>19}")  # fmt: skip
     engines: list[tuple[str, str, int]] = [("local1", "local pool, 1 worker", 1),
                                            ("local2", "local pool, 2 workers", 2),
                                            ("dask", "Dask cluster, 2 workers", 2)]  # fmt: skip
@@ -131,21 +168,26 @@ def measure(label: str, job: Job, items: list[BatchItem], address: str,
             warm = [BatchItem(i.input, i.output + ".warm.csv") for i in items[: 2 * workers]]
             run_batch(warm, job, engine=engine, force=True)  # workers started, MediaPipe loaded
             start_up = time.perf_counter() - began
-            wall, busy, used = best_run(engine, job, items, repeats)
+            wall, busy, used, gap = best_run(engine, job, items, repeats)
         finally:
             engine.close()
         figures[key] = n / wall
         figures[f"{key}_overhead"] = wall * workers / busy - 1.0
+        figures[f"{key}_gap"] = gap / (busy / n)
         share = used / (wall * workers)  # of the cores the workers could have used
-        print(f"  {name:<24} {n / wall:8.1f} {figures[f'{key}_overhead']:+14.1%} {share:10.0%} "
+        print(f"  {name:<24} {n / wall:8.1f} {figures[f'{key}_overhead']:+10.1%} "
+              f"{gap * 1000:8.2f} ms = {figures[f'{key}_gap']:6.2%} {share:10.0%} "
               f"{start_up:18.1f}s")  # fmt: skip
-    print(f"  scaling 1 -> 2 local workers: {figures['local2'] / figures['local1']:.2f}x "
-          f"(target >= {TARGET_SCALING}x); Dask / local with 2 workers: "
+    scaling = figures["local2"] / figures["local1"]
+    print(f"  scaling 1 -> 2 local workers: {scaling:.2f}x (target >= {TARGET_SCALING}x); the "
+          f"machine's own for 2 CPU-bound processes, measured just before: {ceiling:.2f}x, so "
+          f"{scaling / ceiling:.0%} of what it allowed; Dask / local with 2 workers: "
           f"{figures['dask'] / figures['local2']:.2f}x")  # fmt: skip
-    print(f"  overhead per item = wall x workers / (sum of the items' own seconds) - 1, in the "
-          f"same run (target for videos on the cluster: <= {TARGET_OVERHEAD:.0%}); CPU share = "
-          f"the workers' CPU seconds / (wall x workers): under 100 % the machine's other work "
-          f"took the rest")  # fmt: skip
+    print(f"  overhead per item, as a share of an item's work (target for videos on the "
+          f"cluster: <= {TARGET_OVERHEAD:.0%}): all-in = wall x workers / (sum of the items' own "
+          f"seconds) - 1, including workers idle at the end of the batch; gap = a worker's mean "
+          f"idle time between one item and its next. CPU share = the workers' CPU seconds / "
+          f"(wall x workers): under 100 % the machine's other work took the rest")  # fmt: skip
     return figures
 
 
@@ -154,10 +196,11 @@ def corpus_estimate(video: dict[str, float]) -> None:
     frame measured here (contention-free) and the cluster's overhead per item."""
     frames = CORPUS_HOURS * 3600 * VIDEO_FPS
     cpu_per_frame = video["cpu"] / video["frames_per_item"]
-    overhead = max(0.0, video["dask_overhead"])
+    overhead = max(0.0, video["dask_gap"])
     print(f"\n1,000 hours of {VIDEO_FPS:g} fps video = {frames / 1e6:.0f} M frames at "
           f"{cpu_per_frame * 1000:.2f} ms of CPU a frame (= {1 / cpu_per_frame:.0f} frames/s a "
-          f"core), plus {overhead:.1%} cluster overhead, one worker per core:")  # fmt: skip
+          f"core), plus {overhead:.1%} cluster overhead between items, one worker per "
+          f"core:")  # fmt: skip
     for machines, cores in ((1, 2), (10, 2), (10, 16), (50, 16), (100, 16)):
         hours = frames * cpu_per_frame * (1 + overhead) / (machines * cores) / 3600
         print(f"  {machines:4d} machines x {cores:2d} cores: {hours:8.1f} h ({hours / 24:6.2f} "

@@ -90,6 +90,8 @@ class ItemResult:
         Wall time of the item on its worker.
     cpu_seconds : float
         CPU time of the worker's process during the item (all its threads: MediaPipe's too).
+    started_at : float
+        When the worker began it (``time.time()`` on the worker's clock).
     frames : int or None
         Frames written.
     error : str
@@ -106,6 +108,7 @@ class ItemResult:
     seconds: float = 0.0
     frames: int | None = None
     cpu_seconds: float = 0.0
+    started_at: float = 0.0
     error: str = ""
     worker: str = ""
     internal: bool = False
@@ -131,13 +134,13 @@ def run_item(job: Job, item: BatchItem, *, should_stop: StopCheck | None = None)
     ItemResult
         ``done`` with the frames written, or ``failed`` with the one-line error.
     """
-    began, began_cpu = time.perf_counter(), time.process_time()
+    began, began_cpu, started_at = time.perf_counter(), time.process_time(), time.time()
     worker = f"{platform.node()}:{os.getpid()}"
 
     def result(status: ItemStatus, **details: object) -> ItemResult:
         return ItemResult(item.input, item.output, status, time.perf_counter() - began,
-                          cpu_seconds=time.process_time() - began_cpu, worker=worker,
-                          **details)  # type: ignore[arg-type]  # fmt: skip
+                          cpu_seconds=time.process_time() - began_cpu, started_at=started_at,
+                          worker=worker, **details)  # type: ignore[arg-type]  # fmt: skip
 
     try:
         Path(item.output).parent.mkdir(parents=True, exist_ok=True)
