@@ -179,9 +179,9 @@ def measure(label: str, job: Job, items: list[BatchItem], address: str,
               f"{gap * 1000:8.2f} ms = {figures[f'{key}_gap']:6.2%} {share:10.0%} "
               f"{start_up:18.1f}s")  # fmt: skip
     scaling = figures["local2"] / figures["local1"]
-    print(f"  scaling 1 -> 2 local workers: {scaling:.2f}x (target >= {TARGET_SCALING}x); the "
-          f"machine's own for 2 CPU-bound processes, measured just before: {ceiling:.2f}x, so "
-          f"{scaling / ceiling:.0%} of what it allowed; Dask / local with 2 workers: "
+    print(f"  scaling 1 -> 2 local workers: {scaling:.2f}x (target >= {TARGET_SCALING}x); a "
+          f"pure-Python spin in 2 processes just before: {ceiling:.2f}x (2.0 on two free cores; "
+          f"other jobs' load moves both); Dask / local with 2 workers: "
           f"{figures['dask'] / figures['local2']:.2f}x")  # fmt: skip
     print(f"  overhead per item, as a share of an item's work (target for videos on the "
           f"cluster: <= {TARGET_OVERHEAD:.0%}): all-in = wall x workers / (sum of the items' own "
