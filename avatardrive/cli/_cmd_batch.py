@@ -170,14 +170,13 @@ def _cmd_track(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return _run(args, out, err, "track", TrackJob(options, fps=args.fps))
 
 
-def _add_common(parser: argparse.ArgumentParser, what: str) -> None:
+def _add_common(parser: argparse.ArgumentParser, what: str, *, pattern: str, columns: str) -> None:
     parser.add_argument("inputs", nargs="*", metavar="INPUT",
                         help=f"{what}: a folder (walked recursively), a glob pattern in quotes "
-                        "('lines/**/*.toml') or a file")  # fmt: skip
+                        f"({pattern!r}) or a file")  # fmt: skip
     parser.add_argument("--list", action="append", metavar="CSV",
-                        help="a list of items: a CSV with an 'input' column (and optional "
-                        "'format'" + (", 'rig'" if "timeline" in what else "") + " columns); "
-                        "paths relative to the list")  # fmt: skip
+                        help=f"a list of items: a CSV with an 'input' column and optional "
+                        f"{columns}; paths relative to the list")  # fmt: skip
     parser.add_argument("-o", "--output", required=True, metavar="DIR",
                         help="output folder: one file per input, mirroring the input tree")
     parser.add_argument("--format", default="csv", choices=("csv", "npz", "json"),
@@ -213,7 +212,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="render timelines into AU curves or rig weights",
         description="Render each timeline as `avatardrive render` does (the same bytes).",
     )
-    _add_common(render_cmd, "timelines (.toml, .json)")
+    _add_common(render_cmd, "timelines (.toml, .json)", pattern="lines/**/*.toml",
+                columns="'rig' and 'format' columns")  # fmt: skip
     render_cmd.add_argument("--fps", type=_args.fps, help="frame rate (default: each timeline's)")
     render_cmd.add_argument("--rig", metavar="NAME|FILE",
                             help="write rig weights for this rig (a list's 'rig' column overrides "
@@ -228,7 +228,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "converted as `avatardrive convert` does. Each input calibrates its own neutral on its "
         "first second unless --calibration gives one.",
     )
-    _add_common(track, "videos, folders of images, Live Link Face or OpenFace CSVs")
+    _add_common(track, "videos, folders of images, Live Link Face or OpenFace CSVs",
+                pattern="shoots/**/*.mp4", columns="'format' column")  # fmt: skip
     track.add_argument("--model", metavar="FILE",
                        help="face_landmarker.task: use MediaPipe's 52 blendshapes (the "
                        "path must exist on every worker)")  # fmt: skip
