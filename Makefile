@@ -15,7 +15,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,tracking,gui]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,tracking,gui,batch]'
 	touch $(STAMP)
 
 # The FaceLandmarker model (not in mediapipe's wheel) into the user's cache, SHA-256 verified:
@@ -57,6 +57,7 @@ bench: $(STAMP) model
 	$(BIN)/python benchmarks/bench_pipeline.py
 	$(BIN)/python benchmarks/bench_recognize.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/bench_preview.py
+	GLOG_minloglevel=2 $(BIN)/python benchmarks/bench_batch.py
 
 clean:
 	rm -rf $(VENV) $(OUT) build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache .hypothesis

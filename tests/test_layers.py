@@ -38,6 +38,8 @@ GUARDED = {
     "PyQt6": {"views"},
     "pyqtgraph": {"views"},
     "pythonosc": {"transport"},
+    "dask": {"pipeline"},
+    "distributed": {"pipeline"},
 }
 
 
@@ -110,7 +112,8 @@ def test_import_avatardrive_stays_light() -> None:
     code = (
         "import sys, avatardrive, avatardrive.facs, avatardrive.curves, avatardrive.timeline, "
         "avatardrive.synth, avatardrive.pipeline, avatardrive.cli\n"
-        "heavy = sorted(m for m in ('mediapipe', 'cv2', 'PySide6', 'PyQt6', 'pyqtgraph') "
+        "heavy = sorted(m for m in ('mediapipe', 'cv2', 'PySide6', 'PyQt6', 'pyqtgraph', 'dask', "
+        "'distributed') "
         "if m in sys.modules)\n"
         "print(','.join(heavy))"
     )

@@ -19,6 +19,7 @@ from typing import TextIO
 
 from avatardrive import __version__
 from avatardrive.cli import (
+    _cmd_batch,
     _cmd_live,
     _cmd_models,
     _cmd_plot,
@@ -36,7 +37,7 @@ __all__ = ["main", "run"]
 
 _COMMAND_MODULES = (
     _cmd_timeline, _cmd_rig, _cmd_stream, _cmd_live, _cmd_models, _cmd_plot, _cmd_puppet,
-    _cmd_vrchat, _cmd_recognize, _cmd_preview,
+    _cmd_vrchat, _cmd_recognize, _cmd_preview, _cmd_batch,
 )  # fmt: skip
 
 

@@ -53,6 +53,7 @@ from avatardrive.tracking._filters import (
     filter_latency,
 )
 from avatardrive.tracking._frames import (
+    IMAGE_SUFFIXES,
     CameraInfo,
     FrameSource,
     ImageFolderSource,
@@ -94,6 +95,7 @@ __all__ = [
     "ARKIT_NAMES",
     "DEFAULT_FILTER",
     "ESTIMATOR_VERSION",
+    "IMAGE_SUFFIXES",
     "MODEL_FALLBACK",
     "MODEL_SHA256",
     "MODEL_URL",

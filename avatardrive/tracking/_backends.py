@@ -268,6 +268,25 @@ class FaceLandmarkerBackend(_Closing):
                 scores[k] = category.score
         return scores
 
+    def reset(self) -> None:
+        """Forget the face tracked so far, as a new backend would (the next input is unrelated).
+
+        In video mode the landmarker is made again from the (already checked) model file: the
+        Tasks API has no other way to restart its tracking and clock.
+        """
+        if self._landmarker is None:
+            raise TrackingError("the blendshape backend is closed")
+        if self._video:
+            old = self._landmarker
+            self._landmarker = _create_landmarker(self._mp, self.model, video=True)
+            self._graphs[self._graphs.index(old)] = self._landmarker  # closed at exit too
+            with native_stderr_silenced():
+                old.close()
+        self._last_ms = -1
+        self._last_box = None
+        if self._zoom is not None:
+            self._zoom = FaceZoom(self._zoom.params)
+
     def close(self) -> None:
         """Release MediaPipe's graphs (idempotent)."""
         self._finalizer()
@@ -359,6 +378,9 @@ class RecordedBlendshapes(_Closing):
         scores = np.zeros(len(ARKIT_NAMES), dtype=np.float32)
         scores[self._index] = np.asarray(frame.shapes, dtype=np.float32)[self._known]
         return Observation(scores=scores, head_pose=frame.head_pose)
+
+    def reset(self) -> None:
+        """Nothing to forget: every recorded frame stands alone."""
 
     def close(self) -> None:
         """Nothing to release."""
