@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import os
+from collections.abc import Callable
 from typing import TextIO
 
 from avatardrive.cli import _args
+from avatardrive.cli._cmd_stream import add_quiet_option, control_text, errors_text
 from avatardrive.cli._cmd_timeline import check_output
+from avatardrive.cli._console import RateMeter, StatusLine, elapsed_text, quiet_logging
 from avatardrive.errors import TrackingError
-from avatardrive.pipeline import CurveRecorder, LiveSession, close_routes, open_routes
+from avatardrive.pipeline import CurveRecorder, LiveSession, Route, close_routes, open_routes
 from avatardrive.synth import Mixer
 from avatardrive.tracking import (
     Backend,
@@ -21,6 +25,7 @@ from avatardrive.tracking import (
     LiveLinkSource,
     RecordedBlendshapes,
     Tracker,
+    TrackResult,
     VideoSource,
     WebcamSource,
     fetch_model,
@@ -81,39 +86,71 @@ def _open_recorder(args: argparse.Namespace, source: FrameSource) -> CurveRecord
     return CurveRecorder(args.record, fps=source.fps if source.fps > 0 else 30.0)
 
 
+class _LiveCounts:
+    """Frames and faces so far, counted by the session's ``on_result`` (for the status line)."""
+
+    def __init__(self) -> None:
+        self.frames = self.faces = 0
+        self.face_now = False
+
+    def __call__(self, result: TrackResult, mixed: object) -> None:
+        self.frames += 1
+        self.faces += int(result.face_found)
+        self.face_now = result.face_found
+
+
+def _live_status(counts: _LiveCounts, routes: list[Route],
+                 control: ControlListener | None) -> Callable[[float], str]:  # fmt: skip
+    meter = RateMeter()
+
+    def render(elapsed: float) -> str:
+        rate = meter(elapsed, counts.frames)
+        face = "yes" if counts.face_now else "NO"
+        return (f"{elapsed_text(elapsed)} frames={counts.frames} fps={rate:.1f} face={face} "
+                f"with-face={counts.faces}/{counts.frames}{errors_text(routes)}"
+                f"{control_text(control)}")
+
+    return render
+
+
 def _cmd_live(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.record:
         check_output(args.record)
+    say = out.write if not args.quiet else (lambda text: 0)
     routes = open_routes(args.to or [], rig=args.rig)
     if not routes:
-        out.write(NOT_STREAMING + "\n")
+        say(NOT_STREAMING + "\n")
     with contextlib.ExitStack() as stack:
         stack.callback(close_routes, routes)
         source = open_source(args)  # bad input fails here, before MediaPipe loads
         stack.callback(source.close)
         backend = open_backend(args)
         stack.callback(backend.close)
-        tracker = make_tracker(args, backend, out)
+        tracker = make_tracker(args, backend, out if not args.quiet else io.StringIO())
         control = ControlListener(args.control) if args.control else None
         if control is not None:
             stack.callback(control.close)
         recorder = _open_recorder(args, source)
+        counts = _LiveCounts()
         session = LiveSession(source, tracker, routes, mixer=Mixer(), control=control,
-                              realtime=not args.fast, recorder=recorder)  # fmt: skip
-        out.write(
+                              realtime=not args.fast, recorder=recorder,
+                              on_result=counts)  # fmt: skip
+        say(
             f"tracking {source.description}"
             + (f" -> {', '.join(r.label for r in routes)}" if routes else "")
             + "\n"
         )
         out.flush()
+        status = StatusLine(err, _live_status(counts, routes, control), quiet=args.quiet)
         try:
-            report = session.run(max_frames=args.max_frames)
+            with quiet_logging(args.quiet), status:
+                report = session.run(max_frames=args.max_frames)
         except BaseException:
             if recorder is not None:
                 recorder.abort()
             raise
     rate = report.frames / report.seconds if report.seconds > 0 else 0.0
-    out.write(
+    say(
         f"tracked {report.frames} frames ({report.faces} with a face) in "
         f"{report.seconds:.2f} s = {rate:.1f} fps"
         + ("; stopped, sent a neutral frame" if report.interrupted else "")
@@ -124,7 +161,7 @@ def _cmd_live(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             recorder.abort()
             raise TrackingError("no frames were read; nothing to record", source=args.record)
         recorder.close()
-        out.write(f"wrote {args.record}: the tracked AU curves, one row per input frame\n")
+        say(f"wrote {args.record}: the tracked AU curves, one row per input frame\n")
     return 0
 
 
@@ -223,6 +260,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     live.add_argument("--fast", action="store_true",
                       help="replay files as fast as possible, not at their own timing")  # fmt: skip
     live.add_argument("--max-frames", type=int, help="stop after this many input frames")
+    add_quiet_option(live)
     live.set_defaults(func=_cmd_live)
 
     calibrate = commands.add_parser(
