@@ -34,6 +34,7 @@ GUARDED = {
     "PyQt6": {"views"},
     "pyqtgraph": {"views"},
     "pythonosc": {"transport"},
+    "rich": {"cli"},
 }
 
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import TextIO
 
 from avatardrive.cli import _args
 from avatardrive.cli._cmd_stream import add_quiet_option, control_text, errors_text
 from avatardrive.cli._cmd_timeline import check_output
 from avatardrive.cli._console import RateMeter, StatusLine, elapsed_text, quiet_logging
-from avatardrive.errors import TrackingError
+from avatardrive.errors import ParameterError, TrackingError
 from avatardrive.pipeline import CurveRecorder, LiveSession, Route, close_routes, open_routes
 from avatardrive.synth import Mixer
 from avatardrive.tracking import (
@@ -28,6 +28,8 @@ from avatardrive.tracking import (
     TrackResult,
     VideoSource,
     WebcamSource,
+    calibration_path,
+    calibrations_dir,
     fetch_model,
     load_calibration,
     save_calibration,
@@ -64,8 +66,9 @@ def open_backend(args: argparse.Namespace) -> Backend:
 def make_tracker(args: argparse.Namespace, backend: Backend, out: TextIO) -> Tracker:
     filter_options = {"filter": None} if getattr(args, "no_filter", False) else {}
     if getattr(args, "calibration", None):
-        calibration = load_calibration(args.calibration, backend=backend.name)
-        out.write(f"using the neutral in {args.calibration}\n")
+        path = calibration_path(args.calibration, must_exist=True)
+        calibration = load_calibration(path, backend=backend.name)
+        out.write(f"using the neutral in {path}\n")
         return Tracker(backend, calibration=calibration, **filter_options)  # type: ignore[arg-type]
     if getattr(args, "no_calibrate", False):
         out.write("no calibration: the first frame is taken as the neutral\n")
@@ -165,10 +168,23 @@ def _cmd_live(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+def _calibration_output(args: argparse.Namespace) -> Path:
+    """Where ``calibrate`` writes: ``-o FILE``, or a name (``-o ana``, else ``--performer``) in
+    the calibrations folder, created if need be."""
+    target = args.output or args.performer
+    if not target:
+        raise ParameterError("no output; expected -o FILE, -o NAME (saved in "
+                             f"{calibrations_dir()}) or --performer NAME")
+    path = calibration_path(target)
+    if path.parent == calibrations_dir():
+        path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.parent.is_dir():
+        raise TrackingError(f"folder {str(path.parent)!r} does not exist", source=str(path))
+    return path
+
+
 def _cmd_calibrate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    parent = os.path.dirname(os.path.abspath(args.output))
-    if not os.path.isdir(parent):
-        raise TrackingError(f"folder {parent!r} does not exist", source=args.output)
+    output = _calibration_output(args)
     source = open_source(args)  # bad input fails here, before MediaPipe loads
     try:
         backend = open_backend(args)
@@ -191,9 +207,9 @@ def _cmd_calibrate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             "expected a longer input with a face in it",
             source=args.video or args.images or args.livelink or f"camera {args.camera}",
         )
-    save_calibration(calibration, args.output)
+    save_calibration(calibration, output)
     out.write(
-        f"wrote {args.output}: the {calibration.backend} neutral of "
+        f"wrote {output}: the {calibration.backend} neutral of "
         f"{args.performer or 'this performer'} from {calibration.frames} frames\n"
     )
     return 0
@@ -231,8 +247,9 @@ def add_input_options(parser: argparse.ArgumentParser, *, required: bool = True)
 def add_calibration_options(parser: argparse.ArgumentParser) -> None:
     """``--calibration FILE | --no-calibrate`` and ``--no-filter`` (``live`` and ``puppet``)."""
     calibration = parser.add_mutually_exclusive_group()
-    calibration.add_argument("--calibration", metavar="FILE",
-                             help="a neutral saved by `avatardrive calibrate`")  # fmt: skip
+    calibration.add_argument("--calibration", metavar="FILE|NAME",
+                             help="a neutral saved by `avatardrive calibrate`: a file, or a "
+                             "name in the calibrations folder")  # fmt: skip
     calibration.add_argument("--no-calibrate", action="store_true",
                              help="take the first frame as the neutral")  # fmt: skip
     parser.add_argument("--no-filter", action="store_true", help="no smoothing (raw estimates)")
@@ -270,8 +287,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "it for `avatardrive live --calibration`.",
     )
     add_input_options(calibrate)
-    calibrate.add_argument("-o", "--output", required=True, help="calibration file (.json)")
-    calibrate.add_argument("--performer", default="", help="the performer's name, stored")
+    calibrate.add_argument("-o", "--output", metavar="FILE|NAME",
+                           help="calibration file (.json), or a name: saved as NAME.json in the "
+                           f"calibrations folder ({calibrations_dir()}) for `live --calibration "
+                           "NAME` (default: --performer)")  # fmt: skip
+    calibrate.add_argument("--performer", default="",
+                           help="the performer's name, stored (and the default NAME)")
     calibrate.set_defaults(func=_cmd_calibrate)
 
     models = commands.add_parser("models", help="model files for the blendshape backend")

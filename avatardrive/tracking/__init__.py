@@ -37,6 +37,11 @@ from avatardrive.tracking._calibration import (
     load_calibration,
     save_calibration,
 )
+from avatardrive.tracking._calibration_store import (
+    calibration_path,
+    calibrations_dir,
+    saved_calibrations,
+)
 from avatardrive.tracking._estimate import (
     ESTIMATOR_VERSION,
     BlendshapeEstimator,
@@ -103,6 +108,8 @@ __all__ = [
     "VideoSource",
     "WebcamSource",
     "blendshapes_to_au",
+    "calibration_path",
+    "calibrations_dir",
     "check_model_file",
     "fetch_model",
     "filter_latency",
@@ -117,4 +124,5 @@ __all__ = [
     "read_openface",
     "read_take_curves",
     "save_calibration",
+    "saved_calibrations",
 ]
