@@ -143,7 +143,8 @@ def test_monitor_shows_a_stream_from_python_osc(tmp_path: Path) -> None:
         text=True,
     )
     try:
-        time.sleep(1.0)  # no handshake: the monitor prints only once it is bound
+        assert process.stdout is not None
+        assert "listening on" in process.stdout.readline()  # printed once it is bound
         client = SimpleUDPClient("127.0.0.1", port)
         with contextlib.closing(client._sock):
             for i in range(30):

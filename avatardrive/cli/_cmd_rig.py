@@ -83,7 +83,7 @@ def format_rig(rig: Rig) -> str:
 def _cmd_rigs(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     rigs = [load_rig(name) for name in builtin_rigs()]
     rows = [[rig.name, str(rig.n_shapes), f"0-{rig.scale:g}", rig.title] for rig in rigs]
-    table(out, ["rig", "shapes", "values", "title"], rows,
+    table(out, ["rig", "shapes", "values", "title"], rows, numbers=(1,),
           title="built-in rigs (`avatardrive rig show NAME` prints the mapping)")  # fmt: skip
     examples = resources.files("avatardrive.rigs").joinpath("examples")
     found = sorted(e.name for e in examples.iterdir() if e.name.endswith(".toml"))

@@ -10,7 +10,7 @@ from typing import TextIO
 
 from avatardrive.cli import _args
 from avatardrive.cli._console import progress, table
-from avatardrive.cli._summary import blink_summary, event_peaks, format_peaks
+from avatardrive.cli._summary import PEAK_COLUMNS, blink_summary, event_peaks, peak_rows
 from avatardrive.curves import CURVE_SUFFIXES, write_curves
 from avatardrive.errors import ParameterError
 from avatardrive.retarget import load_rig
@@ -55,7 +55,8 @@ def _cmd_render(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     )
     if args.summary:
         resolved = resolve_timeline(timeline)
-        out.write("\n" + format_peaks(event_peaks(curves, resolved)) + "\n")
+        out.write("\n")
+        table(out, PEAK_COLUMNS, peak_rows(event_peaks(curves, resolved)), numbers=(3, 4, 5, 6))
         count, rate = blink_summary(curves)
         out.write(
             f"\nblinks (AU45): {count} in {curves.duration:.1f} s = {rate:.1f} per minute "

@@ -19,23 +19,15 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from types import TracebackType
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from rich import box
 from rich.console import Console
-from rich.live import Live
-from rich.progress import (
-    BarColumn,
-    Progress,
-    TaskProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-from rich.table import Table
 from rich.text import Text
+
+if TYPE_CHECKING:
+    from rich.live import Live
 
 __all__ = [
     "RateMeter", "StatusLine", "console", "elapsed_text", "progress", "quiet_logging", "table",
@@ -62,6 +54,15 @@ def progress(
     if quiet or not shown.is_terminal:
         yield lambda fraction: None
         return
+    from rich.progress import (  # here: the commands that never show a bar start faster
+        BarColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
     columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
                TimeElapsedColumn(), TimeRemainingColumn())  # fmt: skip
     with Progress(*columns, console=shown, transient=True) as bar:
@@ -118,6 +119,8 @@ class StatusLine:
     def __enter__(self) -> StatusLine:
         self._began = time.monotonic()
         if self.active:
+            from rich.live import Live  # here: only a terminal needs it
+
             self._live = Live(get_renderable=self._text, console=self._console,
                               refresh_per_second=STATUS_PER_SECOND, transient=False,
                               redirect_stdout=False, redirect_stderr=True)  # fmt: skip
@@ -141,12 +144,17 @@ def elapsed_text(seconds: float) -> str:
 
 
 def table(stream: TextIO, columns: Sequence[str], rows: Sequence[Sequence[str]], *,
-          title: str | None = None, caption: str | None = None) -> None:  # fmt: skip
+          title: str | None = None, caption: str | None = None,
+          numbers: Collection[int] = ()) -> None:  # fmt: skip
     """Write ``rows`` under ``columns`` to ``stream`` as a table: ruled and sized to the terminal
     on a terminal; plain aligned columns at full width (nothing cut) in a file or a pipe.
 
-    Cells are plain text (a ``[`` is never rich markup); lines carry no trailing blanks.
+    Cells are plain text (a ``[`` is never rich markup); lines carry no trailing blanks. The
+    columns whose indexes are in ``numbers`` are right-aligned.
     """
+    from rich import box
+    from rich.table import Table
+
     shown = console(stream)
     terminal = shown.is_terminal
     if not terminal:
@@ -155,8 +163,9 @@ def table(stream: TextIO, columns: Sequence[str], rows: Sequence[Sequence[str]],
                  caption=None if caption is None else Text(caption), caption_justify="left",
                  box=box.SIMPLE_HEAD if terminal else None, pad_edge=False,
                  header_style="bold" if terminal else "")  # fmt: skip
-    for name in columns:
-        grid.add_column(Text(name), overflow="fold")
+    for index, name in enumerate(columns):
+        grid.add_column(Text(name), overflow="fold",
+                        justify="right" if index in numbers else "left")  # fmt: skip
     for row in rows:
         grid.add_row(*(Text(cell) for cell in row))
     with shown.capture() as captured:
