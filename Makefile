@@ -49,6 +49,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_render.py
 	$(BIN)/python benchmarks/bench_retarget.py
 	$(BIN)/python benchmarks/bench_transport.py
+	$(BIN)/python benchmarks/bench_control.py
 	GLOG_minloglevel=2 $(BIN)/python benchmarks/bench_tracking.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/bench_puppet.py
 

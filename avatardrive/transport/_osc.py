@@ -20,7 +20,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from pythonosc import osc_message as pythonosc_message
-from pythonosc.parsing import osc_types
 
 from avatardrive.errors import TransportError
 
@@ -225,17 +224,23 @@ def _parse_message(chunk: bytes, offset: int) -> OscMessage:
 
 def _type_tags(chunk: bytes) -> str:
     """The type tags (without the comma), checked before python-osc reads the arguments."""
-    _, pos = osc_types.get_string(chunk, 0)
-    if pos >= len(chunk):
+    tags_start = _padded_end(chunk, 0)
+    if tags_start >= len(chunk):
         return ""  # no type tag string: a message without arguments
-    tags, _ = osc_types.get_string(chunk, pos)
-    if not tags.startswith(","):
+    tags = chunk[tags_start : _padded_end(chunk, tags_start)].rstrip(b"\x00")
+    if not tags.startswith(b","):
         raise TransportError(f"type tags {tags[:40]!r} do not start with ','; expected ',<tags>'")
-    unsupported = set(tags[1:]) - set(_TAGS)
+    unsupported = set(tags[1:].decode("latin-1")) - set(_TAGS)
     if unsupported:
         raise TransportError(f"type tag {min(unsupported)!r} is not supported; expected only "
                              f"{_TAGS}")
-    return tags[1:]
+    return tags[1:].decode("ascii")
+
+
+def _padded_end(chunk: bytes, start: int) -> int:
+    """Where the NUL-padded string at ``start`` ends (python-osc then checks it fits)."""
+    nul = chunk.find(b"\x00", start)
+    return len(chunk) + 1 if nul < 0 else nul + 4 - (nul - start) % 4
 
 
 def _argument(tag: str, value: object) -> OscArg:
