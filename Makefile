@@ -50,8 +50,10 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_retarget.py
 	$(BIN)/python benchmarks/bench_transport.py
 	$(BIN)/python benchmarks/bench_control.py
+	$(BIN)/python benchmarks/bench_vrchat.py
 	GLOG_minloglevel=2 $(BIN)/python benchmarks/bench_tracking.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/bench_puppet.py
+	$(BIN)/python benchmarks/bench_pipeline.py
 
 clean:
 	rm -rf $(VENV) $(OUT) build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -50,7 +50,8 @@ def test_rig_show_prints_the_mapping_and_the_inverse_report() -> None:
     assert re.search(r"^ 15  jawLeft\s+\(no AU: stays at rest\)", out, re.M)
     assert re.search(r"no path, come back 0 \(22 channels\): AU11, AU13, AU23", out)
     code, out, _ = run_cli("rig", "show", "vrcft")
-    assert re.search(r"EyeLidLeft\s+AU45_L \+ AU43_L \+ AU46_L\s+linear, gain -1, offset \+1", out)
+    assert re.search(r"EyeLidLeft\s+AU45_L \+ AU43_L \+ AU46_L\s+linear, gain -0.75, "
+                     r"offset \+0.75", out)
 
 
 def test_rig_show_reads_files_too() -> None:

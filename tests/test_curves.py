@@ -61,6 +61,7 @@ def test_public_names_are_exactly_the_intended_ones() -> None:
         "Curves",
         "au_curves",
         "blend",
+        "from_samples",
         "read_au_curves",
         "read_curves",
         "write_curves",

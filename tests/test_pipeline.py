@@ -21,10 +21,11 @@ from pythonosc.udp_client import SimpleUDPClient
 from receivers import osc_receiver, running_oscdump, values_of, wait_for
 
 from avatardrive.curves import Curves, read_au_curves, write_curves
+from avatardrive.errors import TrackingError
 from avatardrive.facs import CHANNELS, N_CHANNELS
 from avatardrive.pipeline import CurveRecorder, CurvesSource, IdleSource, input_kind, load_input
 from avatardrive.synth import IDLE_BLOCK_SECONDS, idle_block
-from avatardrive.tracking import read_openface
+from avatardrive.tracking import read_live_link, read_openface
 
 FEATURE_HEADER = ["frame", "face_id", "timestamp", "confidence", "success", "gaze_angle_x",
                   "AU01_r", "AU06_r", "AU12_r", "AU45_r", "AU12_c"]  # fmt: skip
@@ -101,7 +102,9 @@ def livelink_csv(path: Path, times: list[float], smile: list[float]) -> Path:
     for t, value in zip(times, smile, strict=True):
         frames = t * 60.0
         whole = int(frames)
-        code = f"10:20:{int(whole // 60):02d}:{whole % 60:02d}.{round((frames - whole) * 1000):03d}"
+        minutes, seconds = divmod(whole // 60, 60)
+        code = (f"10:{20 + minutes:02d}:{seconds:02d}:{whole % 60:02d}."
+                f"{round((frames - whole) * 1000):03d}")  # fmt: skip
         shapes = [value if n.startswith("MouthSmile") else 0.0 for n in ARKIT_PASCAL]
         lines.append(",".join([code, "61", *(f"{v:.4f}" for v in shapes), "0", "0", "0"]))
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -196,7 +199,7 @@ def test_idle_blocks_are_finite_deterministic_and_only_blink(seed: int, rate: fl
 
 
 def test_idle_source_blinks_at_the_rate_across_block_edges() -> None:
-    source = IdleSource(fps=60.0, blink_rate=20.0, seed=4)
+    source = IdleSource(fps=60.0, blink_rate=20.0, seed=4, gaze=None)
     column = CHANNELS.index("AU45_L")
     values = np.array([source(i / 60.0)[column] for i in range(60 * 300)])
     closed = values > 0.3
@@ -246,12 +249,12 @@ def test_record_then_play_gives_back_the_recorded_values(tmp_path: Path) -> None
     rng = np.random.default_rng(5)
     values = np.zeros((30, N_CHANNELS), dtype=np.float32)
     values[:, CHANNELS.index("AU12_L")] = rng.random(30, dtype=np.float32)
-    recorder = CurveRecorder(tmp_path / "take.csv", fps=30.0)
+    recorder = CurveRecorder(tmp_path / "take.csv", fps=10.0)  # 10 Hz: slack for a busy receiver
     for row in values:
         recorder.write(row)
     recorder.close()
     with osc_receiver() as (port, received):
-        code, stdout, stderr = run_cli("play", str(tmp_path / "take.csv"), "--rate", "30",
+        code, stdout, stderr = run_cli("play", str(tmp_path / "take.csv"), "--rate", "10",
                                        "--to", f"osc://127.0.0.1:{port}?au=1&rig=facs")  # fmt: skip
         assert code == 0, stderr
         assert wait_for(lambda: len(values_of(received, "/avatardrive/au/AU12_L")) >= 31), (
@@ -357,3 +360,33 @@ def test_live_without_a_destination_says_nothing_is_streamed(tmp_path: Path) -> 
     code, stdout, stderr = run_cli("live", "--livelink", str(take), "--fast", "--no-calibrate")
     assert code == 0, stderr
     assert stdout.startswith("not streaming: no --to destination given")
+
+
+def test_plot_takes_a_recorded_take(tmp_path: Path, qt: object) -> None:
+    take = feature_extraction_csv(tmp_path / "take.csv", openface_rows(25))
+    code, stdout, stderr = run_cli("plot", str(take), "-o", str(tmp_path / "take.png"))
+    assert code == 0, stderr
+    assert "0 events" in stdout and (tmp_path / "take.png").stat().st_size > 10_000
+
+
+def test_livelink_take_streams_rows_into_blocks(tmp_path: Path) -> None:
+    times = [i / 60 for i in range(9000)]  # two blocks and a bit
+    take = read_live_link(livelink_csv(tmp_path / "long.csv", times, [0.5] * len(times)))
+    assert take.weights.shape == (9000, 52) and take.weights.dtype == np.float32
+    np.testing.assert_allclose(take.times[-1], 8999 / 60, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("content", "pattern"),
+    [
+        ("Timecode,X\n".encode("utf-16"), r"UTF-16 text; expected a UTF-8"),
+        (b"Timecode,\xff\xfe\x00\n", r"byte \d+ is not UTF-8"),
+        (b"Timecode," + b"9" * 5000 + b"\n", r"line 1: a cell longer than 1000 characters"),
+    ],
+)
+def test_livelink_bad_text_is_one_clear_error(tmp_path: Path, content: bytes,
+                                              pattern: str) -> None:  # fmt: skip
+    path = tmp_path / "take.csv"
+    path.write_bytes(content)
+    with pytest.raises(TrackingError, match=pattern):
+        read_live_link(path)

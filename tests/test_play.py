@@ -137,7 +137,7 @@ def test_ctrl_c_sends_a_neutral_frame_and_exits_0(tmp_path: Path) -> None:
 def test_monitor_shows_a_stream_from_python_osc(tmp_path: Path) -> None:
     port = free_port()
     process = subprocess.Popen(
-        cli("monitor", "--port", str(port), "--idle", "1", "--seconds", "30"),
+        cli("monitor", "--port", str(port), "--idle", "3", "--seconds", "30"),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

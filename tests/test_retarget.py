@@ -57,6 +57,8 @@ def test_exported_names_are_exactly_the_public_api() -> None:
         "loads_rig",
         "match_columns",
         "shape_key",
+        "VRCFTParameters",
+        "v2_parameter_names",
     }
     for name in retarget.__all__:
         assert getattr(retarget, name) is not None

@@ -13,10 +13,10 @@ from typing import TextIO
 
 from avatardrive.cli import _args
 from avatardrive.errors import AvatarDriveError, ParameterError
+from avatardrive.pipeline import load_input
 from avatardrive.retarget import Rig, load_rig
-from avatardrive.timeline import load_timeline
 from avatardrive.views._plot_draw import DEFAULT_SIZE, save_png
-from avatardrive.views._plot_model import Figure, authoring_figure
+from avatardrive.views._plot_model import Figure, authoring_figure, curves_figure
 from avatardrive.views._plot_qt import Qt, application, display_problem, load_qt
 from avatardrive.views._plot_watch import FileWatcher, watch_loop
 from avatardrive.views._plot_window import run_window
@@ -40,9 +40,12 @@ def png_target(path: str) -> Path:
 
 def _builder(args: argparse.Namespace, rig: Rig | None) -> Callable[[Path], Figure]:
     def build(path: Path) -> Figure:
-        return authoring_figure(
-            load_timeline(path), rig=rig, start=args.start, end=args.end, top_shapes=args.shapes
-        )
+        loaded = load_input(path)
+        if loaded.timeline is not None:
+            return authoring_figure(loaded.timeline, rig=rig, start=args.start, end=args.end,
+                                    top_shapes=args.shapes)  # fmt: skip
+        return curves_figure(loaded.curves, name=f"{path.name} ({loaded.kind})", rig=rig,
+                             start=args.start, end=args.end, top_shapes=args.shapes)  # fmt: skip
 
     return build
 
@@ -98,13 +101,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     """Add the ``plot`` command to the ``avatardrive`` command line."""
     plot = commands.add_parser(
         "plot",
-        help="plot a timeline's AU curves by face region (window or PNG)",
+        help="plot the AU curves of a timeline, curve file or take by face region (window or PNG)",
         description="Plot a timeline for authoring: its AU curves grouped by face region (left "
         "side solid, right side dashed), its events as labelled spans, and with --rig the weights "
         "of the rig's most active shapes. Opens a window, or writes a PNG with -o. Needs the gui "
         "extra: pip install 'avatardrive[gui]'.",
     )
-    plot.add_argument("timeline", help="timeline file (.toml or .json)")
+    plot.add_argument("timeline", metavar="input", help="a timeline (.toml/.json), a curve file "
+                      "(.csv/.npz/.json), an OpenFace 2.x CSV or a Live Link Face CSV")  # fmt: skip
     plot.add_argument("-o", "--output", metavar="FILE.png", help="write a PNG instead of a window")
     plot.add_argument(
         "--rig",

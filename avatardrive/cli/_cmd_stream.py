@@ -36,7 +36,7 @@ from avatardrive.pipeline import (
     open_routes,
 )
 from avatardrive.retarget import load_rig
-from avatardrive.synth import Mixer
+from avatardrive.synth import GAZE_MODES, Mixer
 from avatardrive.transport import (
     ControlListener,
     Frame,
@@ -154,11 +154,16 @@ def _cmd_play(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    base = IdleSource(fps=args.rate, blink_rate=args.blink_rate, seed=args.seed)
+    gaze = None if args.gaze == "off" else args.gaze
+    base = IdleSource(fps=args.rate, blink_rate=args.blink_rate, seed=args.seed, gaze=gaze,
+                      head=not args.still_head)  # fmt: skip
     frames = None if args.seconds is None else round(args.seconds * args.rate)
     blinks = f"{args.blink_rate:g} blinks/min" if args.blink_rate > 0 else "no blinks"
+    eyes = "still eyes" if gaze is None else f"{gaze} gaze"
+    head = "still head" if args.still_head or gaze is None else "head alive"
     return _stream(args, out, err, base, frames=frames, mixer=Mixer(seed=args.seed),
-                   what=f"serving a living neutral face ({blinks}, seed {args.seed})")  # fmt: skip
+                   what=f"serving a living neutral face ({blinks}, {eyes}, {head}, "
+                   f"seed {args.seed})")  # fmt: skip
 
 
 def _format_values(values: Mapping[str, float], *, top: int) -> list[str]:
@@ -329,7 +334,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     serve = commands.add_parser(
         "serve",
         help="stream a living neutral face and layer what the control port triggers",
-        description="No timeline: streams a neutral face with spontaneous blinks (seeded) and "
+        description="No timeline: streams a neutral face with spontaneous blinks, idle gaze "
+        "(saccades between fixations) and head life, all seeded, and "
         f"layers whatever arrives on the control port ({_CONTROL_MESSAGES}) until stopped "
         "(Ctrl-C, SIGTERM or SIGHUP: a final neutral frame). The mode a game uses to drive an "
         "NPC's face from game events.",
@@ -337,7 +343,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     _add_stream_options(serve, control_required=True)
     serve.add_argument("--blink-rate", type=_args.blink_rate, default=17.0, metavar="PER_MIN",
                        help="spontaneous blinks per minute, 0 for none (17)")  # fmt: skip
-    serve.add_argument("--seed", type=_args.seed, default=0, help="random seed of the blinks (0)")
+    serve.add_argument("--gaze", choices=(*GAZE_MODES, "off"), default="listening",
+                       help="idle gaze: saccades and fixations of a listener (default), a "
+                       "speaker, free looking, or off")  # fmt: skip
+    serve.add_argument("--still-head", action="store_true",
+                       help="keep the head still (by default it joins large gaze shifts and "
+                       "sways slowly)")  # fmt: skip
+    serve.add_argument("--seed", type=_args.seed, default=0,
+                       help="random seed of blinks, gaze and head (0)")  # fmt: skip
     serve.set_defaults(func=_cmd_serve)
 
     monitor = commands.add_parser(

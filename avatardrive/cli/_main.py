@@ -25,12 +25,14 @@ from avatardrive.cli import (
     _cmd_rig,
     _cmd_stream,
     _cmd_timeline,
+    _cmd_vrchat,
 )
 from avatardrive.errors import AvatarDriveError
 
 __all__ = ["main", "run"]
 
-_COMMAND_MODULES = (_cmd_timeline, _cmd_rig, _cmd_stream, _cmd_live, _cmd_plot, _cmd_puppet)
+_COMMAND_MODULES = (_cmd_timeline, _cmd_rig, _cmd_stream, _cmd_live, _cmd_plot, _cmd_puppet,
+                    _cmd_vrchat)
 
 
 def _parser() -> argparse.ArgumentParser:

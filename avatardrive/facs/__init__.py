@@ -21,6 +21,13 @@ from avatardrive.facs._catalogue import (
     intensity_value,
     parse_au_key,
 )
+from avatardrive.facs._motion import (
+    GAZE_AXES,
+    HEAD_AXES,
+    MotionAxis,
+    angles_from_channels,
+    angles_to_channels,
+)
 
 #: The channel names in the program's one channel order: ``("AU1_L", "AU1_R", ...)``.
 CHANNELS: tuple[str, ...] = channel_names()
@@ -30,15 +37,20 @@ N_CHANNELS: int = len(CHANNELS)
 __all__ = [
     "CATALOGUE_VERSION",
     "CHANNELS",
+    "GAZE_AXES",
+    "HEAD_AXES",
     "INTENSITY_LETTERS",
     "N_CHANNELS",
     "REGIONS",
     "SIDES",
     "AUKey",
     "ActionUnit",
+    "MotionAxis",
     "Side",
     "action_unit",
     "action_units",
+    "angles_from_channels",
+    "angles_to_channels",
     "channel_index",
     "channel_names",
     "channel_unit",

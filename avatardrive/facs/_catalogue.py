@@ -182,16 +182,24 @@ _KEY_PATTERNS = (
 )
 
 
-def parse_au_key(key: str) -> AUKey:
-    """Parse an AU key as written in timelines and prototypes.
+def parse_au_key(key: str, *, midline_sides: bool = False) -> AUKey:
+    """Parse an AU key as written in timelines, prototypes and rig files (the one grammar).
 
     Accepted forms (case-insensitive): ``AU12`` (both sides), ``AU12_L`` / ``AU12_R`` /
     ``L12`` / ``R12`` (one side), ``U12`` / ``AU12_U`` (one side, chosen by the event), ``12``.
 
+    Parameters
+    ----------
+    key : str
+    midline_sides : bool
+        Accept one side of a unit that acts on the midline as a whole (``AU25_L``): rig files
+        address every channel, timelines and prototypes may not split such a unit.
+
     Raises
     ------
     ParameterError
-        Unknown form, unknown AU, or a one-sided key on a unit that acts on the midline as a whole.
+        Unknown form, unknown AU, or (unless ``midline_sides``) a one-sided key on a unit that
+        acts on the midline as a whole.
     """
     text = key.strip().upper()
     for pattern in _KEY_PATTERNS:
@@ -204,7 +212,7 @@ def parse_au_key(key: str) -> AUKey:
         )
     unit = action_unit(int(match["n"]))
     side = match.groupdict().get("side")
-    if side and unit.midline:
+    if side and unit.midline and not midline_sides:
         raise ParameterError(
             f"AU key {key!r} names one side, but {unit.code} ({unit.name}) acts on the midline "
             f"as a whole; expected {unit.code} without a side"

@@ -12,8 +12,15 @@ from numpy.typing import NDArray
 
 from avatardrive.errors import AvatarDriveError
 from avatardrive.facs import CHANNELS, N_CHANNELS
-from avatardrive.retarget import Rig, load_rig
-from avatardrive.transport import Destination, Frame, Sink, UdpSink, ValueRange, parse_destination
+from avatardrive.retarget import Rig, VRCFTParameters, load_rig
+from avatardrive.transport import (
+    Destination,
+    Frame,
+    Sink,
+    ValueRange,
+    open_sink,
+    parse_destination,
+)
 
 __all__ = ["Route", "close_routes", "open_routes", "send_neutral"]
 
@@ -54,7 +61,8 @@ def open_routes(urls: Sequence[str], *, rig: str | None = None) -> list[Route]:
             destination: Destination = parse_destination(url)
             rig_name = destination.rig if (rig is None or _rig_given(url)) else rig
             loaded = load_rig(rig_name)
-            sink = UdpSink(destination, ranges=ValueRange(0.0, loaded.scale))
+            sink = open_sink(destination, ranges=ValueRange(0.0, loaded.scale),
+                             parameters=VRCFTParameters)  # fmt: skip
             routes.append(Route(destination.url, loaded, sink))
     except BaseException:
         for route in routes:

@@ -9,13 +9,14 @@ offset, clamp and the rig's value scale. See the README, "Rigs".
 - forward: :meth:`Rig.forward` (curves), :meth:`Rig.forward_frame` (one frame, streaming)
 - inverse: :meth:`Rig.inverse`, :meth:`Rig.inverse_frame`, :meth:`Rig.inexpressible`
 - names: :meth:`Rig.shape_index`, :func:`match_columns`, :func:`shape_key`
+- VRChat: :class:`VRCFTParameters` (VRCFaceTracking v2 simplified/combined parameters, gaze, head)
 """
 
+from avatardrive._shapes import shape_key
 from avatardrive.retarget._builtin import builtin_rigs
 from avatardrive.retarget._columns import ColumnMatch, match_columns
 from avatardrive.retarget._inverse import TIKHONOV
 from avatardrive.retarget._load import load_rig, loads_rig
-from avatardrive.retarget._names import shape_key
 from avatardrive.retarget._report import InverseReport
 from avatardrive.retarget._rig import Rig
 from avatardrive.retarget._spec import (
@@ -26,6 +27,7 @@ from avatardrive.retarget._spec import (
     RigShape,
     RigTerm,
 )
+from avatardrive.retarget._vrcft import VRCFTParameters, v2_parameter_names
 
 __all__ = [
     "RESPONSE_CURVES",
@@ -38,9 +40,11 @@ __all__ = [
     "Rig",
     "RigShape",
     "RigTerm",
+    "VRCFTParameters",
     "builtin_rigs",
     "load_rig",
     "loads_rig",
     "match_columns",
     "shape_key",
+    "v2_parameter_names",
 ]

@@ -9,8 +9,8 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
+from avatardrive._shapes import shape_key
 from avatardrive.errors import ParameterError
-from avatardrive.retarget._names import shape_key
 
 __all__ = ["ColumnMatch", "match_columns"]
 

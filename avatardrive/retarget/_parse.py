@@ -37,10 +37,10 @@ from pathlib import Path
 from typing import Any
 
 from avatardrive._files import read_text
+from avatardrive._shapes import shape_key
 from avatardrive.errors import ParameterError, RigError
-from avatardrive.facs import CHANNELS, channel_index, channels_of
+from avatardrive.facs import CHANNELS, channels_of, parse_au_key
 from avatardrive.retarget._builtin import builtin_file, builtin_rigs
-from avatardrive.retarget._names import shape_key
 from avatardrive.retarget._spec import (
     RESPONSE_CURVES,
     RIG_FORMAT_VERSION,
@@ -68,7 +68,6 @@ _SHAPE_KEYS = (
     "name", "aliases", "inputs", "terms", "curve", "exponent", "gain", "offset", "clamp",
 )  # fmt: skip
 _TERM_KEYS = ("of", "weight", "op")
-_SIDELESS = re.compile(r"^AU(\d+)$", re.IGNORECASE)
 _RIG_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
 
 
@@ -144,25 +143,20 @@ def resolve_au_key(key: str) -> tuple[str, tuple[int, ...]]:
     ParameterError
         Neither a channel of the catalogue nor an AU of it.
     """
-    text = key.strip()
     try:
-        index = channel_index(text)
+        parsed = parse_au_key(key, midline_sides=True)  # the one AU-key grammar (facs)
     except ParameterError:
-        pass
-    else:
-        return CHANNELS[index], (index,)
-    match = _SIDELESS.match(text)
-    if match is not None:
-        try:
-            left, right = channels_of(int(match.group(1)))
-        except ParameterError:
-            pass
-        else:
-            return f"AU{int(match.group(1))}", (left, right)
-    raise ParameterError(
-        f"unknown AU channel {key!r}; expected a channel such as 'AU12_L' or 'AU12_R', or an "
-        f"AU such as 'AU12' (the mean of both sides), for an AU in the catalogue"
-    )
+        parsed = None
+    if parsed is None or parsed.side == "U":
+        raise ParameterError(
+            f"unknown AU channel {key!r}; expected a channel such as 'AU12_L' or 'AU12_R', or an "
+            f"AU such as 'AU12' (the mean of both sides), for an AU in the catalogue"
+        )
+    left, right = channels_of(parsed.number)
+    if parsed.side is None:
+        return parsed.code, (left, right)
+    index = left if parsed.side == "L" else right
+    return CHANNELS[index], (index,)
 
 
 def _au_key(where: str, key: object) -> tuple[str, tuple[int, ...]]:

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from avatardrive._shapes import shape_key
 from avatardrive.curves import Curves
 from avatardrive.errors import ParameterError
 from avatardrive.facs import CHANNELS, N_CHANNELS, channel_index
@@ -22,7 +23,6 @@ from avatardrive.retarget._compile import (
     unrespond,
 )
 from avatardrive.retarget._inverse import InverseModel, build_inverse, solve_drives
-from avatardrive.retarget._names import shape_key
 from avatardrive.retarget._report import InverseReport, analyse
 from avatardrive.retarget._spec import RigShape, RigSpec
 

@@ -5,7 +5,8 @@ All of it is pure: functions over arrays, seeded by the timeline, with no clocks
 
 from avatardrive.synth._blinks import BlinkSchedule, blink_schedule
 from avatardrive.synth._envelope import apex_sag, envelope, min_jerk
-from avatardrive.synth._idle import IDLE_BLOCK_SECONDS, idle_block
+from avatardrive.synth._gaze import GAZE_MODES, GazeMode, IdleGaze
+from avatardrive.synth._idle import IDLE_BLOCK_SECONDS, IdleLife, idle_block
 from avatardrive.synth._library import (
     EmotionLibrary,
     Prototype,
@@ -25,12 +26,16 @@ from avatardrive.synth._resolve import ResolvedEvent, resolve_event, resolve_tim
 from avatardrive.synth._styles import MICRO, STYLE_DEFAULTS, StyleDefaults
 
 __all__ = [
+    "GAZE_MODES",
     "IDLE_BLOCK_SECONDS",
     "MAX_RENDER_BYTES",
     "MICRO",
     "STYLE_DEFAULTS",
     "BlinkSchedule",
     "EmotionLibrary",
+    "GazeMode",
+    "IdleGaze",
+    "IdleLife",
     "Layer",
     "Mixer",
     "Prototype",

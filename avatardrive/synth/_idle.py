@@ -1,4 +1,5 @@
-"""A living neutral face for streams with no timeline: spontaneous blinks, block by block.
+"""A living neutral face for streams with no timeline: spontaneous blinks, idle gaze and head life,
+block by block.
 
 An endless stream is made of fixed blocks; block ``b`` is a pure function of ``(seed, b)``, so a
 stream is reproducible, memory stays one block whatever the session length, and any block can be
@@ -13,10 +14,12 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
+from avatardrive.facs import GAZE_AXES, HEAD_AXES, N_CHANNELS, angles_to_channels
 from avatardrive.synth._blinks import MIN_INTERVAL, BlinkSchedule, blink_schedule
+from avatardrive.synth._gaze import GazeMode, IdleGaze
 from avatardrive.synth._render import render_resolved
 
-__all__ = ["IDLE_BLOCK_SECONDS", "idle_block"]
+__all__ = ["IDLE_BLOCK_SECONDS", "IdleLife", "idle_block"]
 
 #: Length of one block of the idle stream (seconds).
 IDLE_BLOCK_SECONDS = 30.0
@@ -83,3 +86,58 @@ def idle_block(
     blinks = _joined(carried, _shifted(current, keep, lead_seconds))
     rendered = render_resolved([], n_frames=n_frames + lead, fps=fps, blinks=blinks)
     return rendered[lead:]
+
+
+class IdleLife:
+    """A living neutral face, block after block: spontaneous blinks, idle gaze and head life.
+
+    Parameters
+    ----------
+    fps : float
+    blink_rate : float
+        Spontaneous blinks per minute (0 = none).
+    seed : int
+        Non-negative; the same seed gives the same stream.
+    gaze : GazeMode or None
+        How the eyes look around (``"listening"``, ``"speaking"``, ``"free"``); None keeps them
+        straight ahead.
+    head : bool
+        The head joins large gaze shifts and sways slowly.
+    seconds : float
+        Block length.
+    """
+
+    def __init__(
+        self,
+        *,
+        fps: float,
+        blink_rate: float = 17.0,
+        seed: int = 0,
+        gaze: GazeMode | None = "listening",
+        head: bool = True,
+        seconds: float = IDLE_BLOCK_SECONDS,
+    ) -> None:
+        self.fps, self.blink_rate, self.seed, self.seconds = fps, blink_rate, seed, seconds
+        self.gaze = None if gaze is None else IdleGaze(fps=fps, mode=gaze, seed=seed, head=head)
+        self.head = head
+        self._index = 0
+        self._carry = np.zeros((0, N_CHANNELS), dtype=np.float32)
+
+    def next_block(self) -> NDArray[np.float32]:
+        """The next block of frames, shape (round(seconds * fps), N_CHANNELS), values in [0, 1]."""
+        frames = idle_block(self._index, fps=self.fps, blink_rate=self.blink_rate,
+                            seed=self.seed, seconds=self.seconds)  # fmt: skip
+        self._index += 1
+        n = frames.shape[0]
+        frames[: self._carry.shape[0]] = np.maximum(frames[: self._carry.shape[0]],
+                                                    self._carry[:n])  # fmt: skip
+        if self.gaze is not None:
+            gaze, head, coupled = self.gaze.block(self.seconds)
+            angles_to_channels(gaze, GAZE_AXES, out=frames)
+            if self.head:
+                angles_to_channels(head, HEAD_AXES, out=frames)
+            tail = math.ceil(_LEAD * self.fps)
+            with_blinks = render_resolved([], n_frames=n + tail, fps=self.fps, blinks=coupled)
+            frames[:] = np.maximum(frames, with_blinks[:n])
+            self._carry = with_blinks[n:]
+        return frames

@@ -1,4 +1,4 @@
-"""The 52 ARKit blendshape names, name matching and the left/right swap of a mirror image.
+"""ARKit blendshapes in tracking: index by name and the left/right swap of a mirror image.
 
 "Left" in an ARKit name is the performer's own left (Apple's convention, also MediaPipe's and
 Live Link Face's).
@@ -6,44 +6,18 @@ Live Link Face's).
 
 from __future__ import annotations
 
-import re
 from functools import cache
 
 import numpy as np
 import numpy.typing as npt
 
+from avatardrive._shapes import ARKIT_NAMES, shape_key
+
 __all__ = ["ARKIT_NAMES", "arkit_index", "mirror_permutation"]
-
-#: The 52 ARKit blendshapes in MediaPipe's order (alphabetical; MediaPipe has no ``tongueOut``).
-ARKIT_NAMES: tuple[str, ...] = (
-    "browDownLeft", "browDownRight", "browInnerUp", "browOuterUpLeft", "browOuterUpRight",
-    "cheekPuff", "cheekSquintLeft", "cheekSquintRight", "eyeBlinkLeft", "eyeBlinkRight",
-    "eyeLookDownLeft", "eyeLookDownRight", "eyeLookInLeft", "eyeLookInRight", "eyeLookOutLeft",
-    "eyeLookOutRight", "eyeLookUpLeft", "eyeLookUpRight", "eyeSquintLeft", "eyeSquintRight",
-    "eyeWideLeft", "eyeWideRight", "jawForward", "jawLeft", "jawOpen", "jawRight", "mouthClose",
-    "mouthDimpleLeft", "mouthDimpleRight", "mouthFrownLeft", "mouthFrownRight", "mouthFunnel",
-    "mouthLeft", "mouthLowerDownLeft", "mouthLowerDownRight", "mouthPressLeft", "mouthPressRight",
-    "mouthPucker", "mouthRight", "mouthRollLower", "mouthRollUpper", "mouthShrugLower",
-    "mouthShrugUpper", "mouthSmileLeft", "mouthSmileRight", "mouthStretchLeft",
-    "mouthStretchRight", "mouthUpperUpLeft", "mouthUpperUpRight", "noseSneerLeft",
-    "noseSneerRight", "tongueOut",
-)
-
-_SIDE_SUFFIX = re.compile(r"_([lr])$")
-
-
-def _key(name: str) -> str:
-    """``"MouthSmile_L"``, ``"mouthSmileLeft"``, ``"MOUTHSMILELEFT"`` -> ``"mouthsmileleft"``."""
-    text = name.strip().casefold()
-    match = _SIDE_SUFFIX.search(text)
-    if match:
-        text = text[: match.start()] + ("left" if match.group(1) == "l" else "right")
-    return text.replace("_", "")
-
 
 @cache
 def _lookup() -> dict[str, int]:
-    return {_key(name): i for i, name in enumerate(ARKIT_NAMES)}
+    return {shape_key(name): i for i, name in enumerate(ARKIT_NAMES)}
 
 
 def arkit_index(name: str) -> int | None:
@@ -51,7 +25,7 @@ def arkit_index(name: str) -> int | None:
 
     Matching ignores case and accepts ``_L`` / ``_R`` for ``Left`` / ``Right``.
     """
-    return _lookup().get(_key(name))
+    return _lookup().get(shape_key(name))
 
 
 @cache

@@ -19,8 +19,9 @@ import logging
 import math
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -138,10 +139,11 @@ def _columns(header: list[str], source: str) -> tuple[int, list[int], list[int] 
     return lookup["timecode"], shapes, head
 
 
-def _infer_rate(stamps: list[tuple[int, int, int, int, float]], source: str) -> float:
-    top = max(s[3] for s in stamps) + 1
+def _infer_rate(stamps: npt.NDArray[np.float64], source: str) -> float:
+    """The timecode rate from the frame numbers (stamps: rows of h, m, s, ff, fraction)."""
+    top = int(stamps[:, 3].max()) + 1
     rate = min((r for r in TIMECODE_RATES if r >= top), default=float(top))
-    if len({s[:3] for s in stamps}) > 1:  # the frame numbers wrapped at least once
+    if np.unique(stamps[:, :3], axis=0).shape[0] > 1:  # the frame numbers wrapped at least once
         return rate
     rate = max(rate, _DEFAULT_RATE)
     logger.info("%s: the recording is shorter than a second of timecode; assuming a timecode "
@@ -149,10 +151,70 @@ def _infer_rate(stamps: list[tuple[int, int, int, int, float]], source: str) -> 
     return rate
 
 
+_CHUNK_ROWS = 4096  # rows parsed into one block of arrays: memory grows with the take, not more
+_MAX_CELL = 1000  # characters: a Live Link cell is a short number or a timecode
+_MAX_FILE_BYTES = 2 * 1024**3
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def _csv_rows(path: str | os.PathLike[str], source: str) -> Iterator[tuple[int, list[str]]]:
+    """(line number, cells) of the non-blank rows, streamed; bad text is one clear error."""
+    try:
+        if os.path.getsize(path) > _MAX_FILE_BYTES:
+            raise TrackingError(f"larger than {_MAX_FILE_BYTES >> 30} GiB; expected a Live Link "
+                                "Face CSV", source=source)  # fmt: skip
+        with open(path, "rb") as probe:
+            if probe.read(2) in _UTF16_BOMS:
+                raise TrackingError("UTF-16 text; expected a UTF-8 Live Link Face CSV "
+                                    "(re-save it as UTF-8)", source=source)  # fmt: skip
+        with open(path, encoding="utf-8-sig", newline="") as file:
+            for number, row in enumerate(csv.reader(file), start=1):
+                if any(len(cell) > _MAX_CELL for cell in row):
+                    raise TrackingError(
+                        f"a cell longer than {_MAX_CELL} characters; expected numbers",
+                        source=source, where=f"line {number}",
+                    )  # fmt: skip
+                if any(cell.strip() for cell in row):
+                    yield number, row
+    except FileNotFoundError:
+        raise TrackingError("no such file; expected a Live Link Face CSV", source=source) from None
+    except IsADirectoryError:
+        raise TrackingError("is a directory; expected a Live Link Face CSV",
+                            source=source) from None  # fmt: skip
+    except UnicodeDecodeError as err:
+        raise TrackingError(f"byte {err.start} is not UTF-8; expected a UTF-8 text CSV",
+                            source=source) from None  # fmt: skip
+    except csv.Error as err:
+        raise TrackingError(f"not a readable CSV ({err})", source=source) from None
+    except OSError as err:
+        raise TrackingError(f"cannot be read ({err.strerror or err})", source=source) from None
+
+
+class _Blocks:
+    """Rows of a fixed width gathered in blocks of arrays (no list of Python floats per row)."""
+
+    def __init__(self, width: int, dtype: type[np.floating[Any]]) -> None:
+        self.width, self.dtype = width, dtype
+        self.blocks: list[npt.NDArray[Any]] = []
+        self.rows = 0
+
+    def append(self, values: list[float]) -> None:
+        if self.rows % _CHUNK_ROWS == 0:
+            self.blocks.append(np.empty((_CHUNK_ROWS, self.width), dtype=self.dtype))
+        self.blocks[-1][self.rows % _CHUNK_ROWS] = values
+        self.rows += 1
+
+    def array(self) -> npt.NDArray[Any]:
+        if not self.blocks:
+            return np.empty((0, self.width), dtype=self.dtype)
+        joined: npt.NDArray[Any] = np.concatenate(self.blocks)[: self.rows]
+        return joined
+
+
 def read_live_link(
     path: str | os.PathLike[str], *, timecode_rate: float | None = None
 ) -> LiveLinkRecording:
-    """Parse a Live Link Face CSV recording.
+    """Parse a Live Link Face CSV recording, streaming its rows.
 
     Parameters
     ----------
@@ -169,46 +231,43 @@ def read_live_link(
     Raises
     ------
     TrackingError
-        The file is missing or empty, a required column is missing (the message names it), a
-        value or timecode does not parse (the message names the line and column), or the
-        timecode runs backwards.
+        The file is missing, empty or not UTF-8 text, a required column is missing (the message
+        names it), a value or timecode does not parse (the message names the line and column),
+        or the timecode runs backwards.
     """
     source = display_path(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise TrackingError(f"cannot read the file ({exc.strerror or exc})",
-                            source=source) from None
-    rows = [row for row in csv.reader(text.splitlines()) if any(cell.strip() for cell in row)]
-    if not rows:
+    rows = _csv_rows(path, source)
+    first = next(rows, None)
+    if first is None:
         raise TrackingError("empty file; expected a Live Link Face CSV", source=source)
-    header, body = rows[0], rows[1:]
-    if not body:
-        raise TrackingError("no frames after the header", source=source)
+    header = first[1]
     t_col, shape_cols, head_cols = _columns(header, source)
-    weights = np.empty((len(body), len(shape_cols)), dtype=np.float32)
-    head = np.empty((len(body), 3), dtype=np.float64) if head_cols else None
-    stamps: list[tuple[int, int, int, int, float]] = []
-    for r, row in enumerate(body):
-        where = f"line {r + 2}"
+    weights = _Blocks(len(shape_cols), np.float32)
+    head = _Blocks(3, np.float64) if head_cols else None
+    stamps = _Blocks(6, np.float64)  # h, m, s, ff, fraction, line number
+    for line, row in rows:
+        where = f"line {line}"
         if len(row) < len(header):
             raise TrackingError(f"{len(row)} fields; expected {len(header)} as in the header",
                                 source=source, where=where)
         try:
-            stamps.append(_split_timecode(row[t_col]))
+            stamps.append([*_split_timecode(row[t_col]), line])
         except ParameterError as exc:
             raise TrackingError(exc.message, source=source, where=f"{where}, Timecode") from None
-        weights[r] = _numbers(row, shape_cols, header, source, where)
+        weights.append(_numbers(row, shape_cols, header, source, where))
         if head is not None and head_cols is not None:
-            head[r] = _numbers(row, head_cols, header, source, where)
-    rate = timecode_rate or _infer_rate(stamps, source)
-    times = _times(stamps, rate, source)
+            head.append(_numbers(row, head_cols, header, source, where))
+    if stamps.rows == 0:
+        raise TrackingError("no frames after the header", source=source)
+    stamp_array = stamps.array()
+    rate = timecode_rate or _infer_rate(stamp_array, source)
+    times = _times(stamp_array, rate, source)
     return LiveLinkRecording(
         path=source,
         times=times,
         names=ARKIT_NAMES,
-        weights=np.clip(weights, 0.0, 1.0),
-        head_pose=None if head is None else np.degrees(head).astype(np.float32),
+        weights=np.clip(weights.array(), 0.0, 1.0),
+        head_pose=None if head is None else np.degrees(head.array()).astype(np.float32),
         timecode_rate=float(rate),
     )
 
@@ -223,30 +282,29 @@ def _numbers(
         except ValueError:
             value = math.nan
         if not math.isfinite(value):
-            raise TrackingError(f"{row[c]!r} is not a finite number",
+            cell = row[c] if len(row[c]) <= 20 else row[c][:20] + "..."
+            raise TrackingError(f"{cell!r} is not a finite number",
                                 source=source, where=f"{where}, {header[c].strip()}")
         values.append(value)
     return values
 
 
-def _times(
-    stamps: list[tuple[int, int, int, int, float]], rate: float, source: str
-) -> npt.NDArray[np.float64]:
-    seconds = np.empty(len(stamps), dtype=np.float64)
-    day = 0.0
-    previous = -math.inf
-    for i, (h, m, s, ff, frac) in enumerate(stamps):
-        if ff >= rate:
-            raise TrackingError(f"frame {ff} in the timecode; expected below the rate {rate:g}",
-                                source=source, where=f"line {i + 2}, Timecode")
-        t = h * 3600.0 + m * 60.0 + s + (ff + frac) / rate + day
-        if t < previous - _DAY / 2:  # past midnight
-            day += _DAY
-            t += _DAY
-        if t < previous:
-            raise TrackingError("the timecode runs backwards; expected non-decreasing times",
-                                source=source, where=f"line {i + 2}, Timecode")
-        seconds[i] = previous = t
+def _times(stamps: npt.NDArray[np.float64], rate: float, source: str) -> npt.NDArray[np.float64]:
+    """Seconds from the first row; stamps are rows of (h, m, s, ff, fraction, line)."""
+    lines = stamps[:, 5].astype(np.int64)
+    late = np.flatnonzero(stamps[:, 3] >= rate)
+    if late.size:
+        raise TrackingError(f"frame {int(stamps[late[0], 3])} in the timecode; expected below "
+                            f"the rate {rate:g}", source=source,
+                            where=f"line {lines[late[0]]}, Timecode")  # fmt: skip
+    h, m, s, ff, frac = stamps[:, :5].T
+    seconds = h * 3600.0 + m * 60.0 + s + (ff + frac) / rate
+    wrapped = np.concatenate(([False], np.diff(seconds) < -_DAY / 2))  # past midnight
+    seconds = seconds + np.cumsum(wrapped) * _DAY
+    backwards = np.flatnonzero(np.diff(seconds) < 0)
+    if backwards.size:
+        raise TrackingError("the timecode runs backwards; expected non-decreasing times",
+                            source=source, where=f"line {lines[backwards[0] + 1]}, Timecode")
     return np.asarray(seconds - seconds[0], dtype=np.float64)
 
 

@@ -9,6 +9,7 @@ Layers inside, bottom up (sockets only in the top row)::
     _livelink    Live Link Face CSV sink      _record   memory sink, NPZ recorder
     _clock       FrameClock: absolute deadlines, skipped frames counted, lateness stats
     _udp         UdpSink (per destination)    _control  ControlListener   _monitor  StreamMonitor
+    _vrchat_config / _vrchat_plan / _vrchat     avatar configs, OSCQuery, plans, VRChatSink
 
 - clock: :class:`FrameClock`, :class:`Tick`, :class:`ClockStats`
 - frames and sinks: :class:`Frame`, :class:`Sink`, :class:`ValueRange`, :func:`open_sink`,
@@ -18,6 +19,8 @@ Layers inside, bottom up (sockets only in the top row)::
   :class:`VRChatEncoder`
 - control: :class:`ControlListener` and the commands it queues
 - monitor: :class:`StreamMonitor`, :class:`MonitorState`, :class:`MonitorSnapshot`
+- VRChat: :class:`VRChatSink`, :class:`AvatarWatcher`, :func:`load_avatar_config`,
+  :func:`parse_avatar_config`, :func:`plan_avatar`, :class:`AvatarPlan`, :func:`binary_bits`
 """
 
 from avatardrive.transport._clock import ClockStats, FrameClock, Tick
@@ -58,6 +61,30 @@ from avatardrive.transport._open import open_sink
 from avatardrive.transport._osc import OscBundle, OscMessage, iter_messages, parse_packet
 from avatardrive.transport._record import MemorySink, NpzRecorder, Recording, read_recording
 from avatardrive.transport._udp import SinkStats, UdpSink
+from avatardrive.transport._vrchat import (
+    AvatarEncoder,
+    AvatarWatcher,
+    DerivedParameters,
+    ParameterFactory,
+    VRChatSink,
+    binary_bits,
+)
+from avatardrive.transport._vrchat_config import (
+    AvatarConfig,
+    AvatarParameter,
+    load_avatar_config,
+    parse_avatar_config,
+    parse_oscquery_avatar,
+)
+from avatardrive.transport._vrchat_plan import (
+    TRACKING_FLAGS,
+    AvatarPlan,
+    BinaryRoute,
+    BoolRoute,
+    FloatRoute,
+    plan_all,
+    plan_avatar,
+)
 
 __all__ = [
     "DEFAULT_PORTS",
@@ -65,14 +92,24 @@ __all__ = [
     "LIVE_LINK_COLUMNS",
     "LIVE_LINK_SHAPES",
     "SCHEMES",
+    "TRACKING_FLAGS",
+    "AvatarConfig",
+    "AvatarEncoder",
+    "AvatarParameter",
+    "AvatarPlan",
+    "AvatarWatcher",
+    "BinaryRoute",
+    "BoolRoute",
     "BundleEncoder",
     "Calibrate",
     "ClockStats",
     "ControlCommand",
     "ControlListener",
     "ControlStats",
+    "DerivedParameters",
     "Destination",
     "Encoder",
+    "FloatRoute",
     "Frame",
     "FrameClock",
     "LiveLinkCsvSink",
@@ -83,6 +120,7 @@ __all__ = [
     "NpzRecorder",
     "OscBundle",
     "OscMessage",
+    "ParameterFactory",
     "Recording",
     "Sink",
     "SinkStats",
@@ -92,15 +130,22 @@ __all__ = [
     "TriggerEmotion",
     "UdpSink",
     "VRChatEncoder",
+    "VRChatSink",
     "ValueRange",
+    "binary_bits",
     "iter_messages",
     "livelink_timecode",
+    "load_avatar_config",
     "make_encoder",
     "open_sink",
     "osc_encoder",
+    "parse_avatar_config",
     "parse_command",
     "parse_destination",
+    "parse_oscquery_avatar",
     "parse_packet",
+    "plan_all",
+    "plan_avatar",
     "read_recording",
     "vmc_encoder",
 ]

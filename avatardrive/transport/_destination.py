@@ -6,8 +6,16 @@ scheme     default port  default rig  query options (all optional)
 osc        (required)    arkit52      rig, au (0/1), prefix (default ``/avatardrive/``)
 vmc        39539         vrm0         rig
 vrchat     9000          vrcft        rig, prefix (default ``/avatar/parameters/FT/v2/``),
-                                      keepalive (s, default 1), max_rate (msg/s, default 2000)
+                                      keepalive (s, default 1), max_rate (msg/s, default 2000),
+                                      avatar (config JSON file), force_all (0/1), listen
+                                      (port for ``/avatar/change``, default 9001, or off),
+                                      oscquery (``http://host:port``, auto or off; default
+                                      auto = mDNS if ``zeroconf`` is installed), osc_dir
+                                      (VRChat's OSC folder; default: found per platform)
 =========  ============  ===========  ==================================================
+
+For ``vrchat``, ``prefix`` is used only with ``force_all=1``; discovered avatars are sent to
+the addresses they declare.
 
 A missing host means ``127.0.0.1``; IPv6 literals go in brackets (``vmc://[::1]:39539``).
 """
@@ -31,7 +39,9 @@ DEFAULT_RIGS: Mapping[str, str] = {"osc": "arkit52", "vmc": "vrm0", "vrchat": "v
 _DEFAULT_OPTIONS: Mapping[str, Mapping[str, str]] = {
     "osc": {"au": "0", "prefix": "/avatardrive/"},
     "vmc": {},
-    "vrchat": {"prefix": "/avatar/parameters/FT/v2/", "keepalive": "1", "max_rate": "2000"},
+    "vrchat": {"prefix": "/avatar/parameters/FT/v2/", "keepalive": "1", "max_rate": "2000",
+               "avatar": "", "force_all": "0", "listen": "9001", "oscquery": "auto",
+               "osc_dir": ""},
 }
 _FORMS = "osc://host:port, vmc://host[:port] or vrchat://host[:port], optionally ?key=value&…"
 _RIG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
@@ -173,12 +183,26 @@ def _check_option(key: str, value: str, url: str, where: str) -> str:
 
     if key == "rig" and not _RIG.fullmatch(value):
         raise fail("a rig name such as arkit52, vrm0, vrm1, vrcft or facs")
-    if key == "au":
+    if key in ("au", "force_all"):
         if value.lower() not in _BOOLEANS:
             raise fail("1 or 0")
         return _BOOLEANS[value.lower()]
     if key == "prefix" and not _PREFIX.fullmatch(value):
         raise fail("an OSC address prefix starting and ending with '/', e.g. /avatar/parameters/")
+    if key == "listen":
+        if value.lower() == "off":
+            return "off"
+        if not (value.isdigit() and 1 <= int(value) <= 65535):
+            raise fail("a UDP port 1..65535 or off")
+        return str(int(value))
+    if key == "oscquery" and value.lower() in ("auto", "off"):
+        return value.lower()
+    if key == "oscquery":
+        endpoint = urllib.parse.urlsplit(value)
+        if endpoint.scheme != "http" or not endpoint.hostname:
+            raise fail("auto, off or an OSCQuery endpoint such as http://127.0.0.1:9100")
+    if key in ("avatar", "osc_dir") and (not value or "\x00" in value):
+        raise fail("a file path" if key == "avatar" else "a folder path")
     if key in ("keepalive", "max_rate"):
         try:
             number = float(value)

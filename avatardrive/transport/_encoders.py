@@ -47,6 +47,7 @@ __all__ = [
     "BundleEncoder",
     "Datagram",
     "Encoder",
+    "EncoderFactory",
     "VRChatEncoder",
     "make_encoder",
     "osc_encoder",
@@ -68,6 +69,15 @@ class Encoder(Protocol):
 
     def encode(self, frame: Frame) -> Sequence[Datagram]:
         """Datagrams for ``frame``; they may be shared buffers, valid until the next call."""
+        ...
+
+
+class EncoderFactory(Protocol):
+    """Builds a destination's encoder for a name set (:func:`make_encoder` is one)."""
+
+    def __call__(self, destination: Destination, names: Sequence[str], *,
+                 channels: Sequence[str] = (), ranges: ValueRange = UNIT_RANGE) -> Encoder:
+        """The encoder for ``names`` (and ``channels``) in ``destination``'s schema."""
         ...
 
 
@@ -168,6 +178,8 @@ class VRChatEncoder:
         Seconds after which an unchanged value is sent again.
     max_rate
         Messages per second, at most.
+    addresses
+        Full addresses, one per name, instead of ``prefix + name`` (discovered avatars).
     """
 
     def __init__(
@@ -178,6 +190,7 @@ class VRChatEncoder:
         ranges: ValueRange = UNIT_RANGE,
         keepalive: float = 1.0,
         max_rate: float = 2000.0,
+        addresses: Sequence[str] | None = None,
     ) -> None:
         for key, number in (("keepalive", keepalive), ("max_rate", max_rate)):
             if not (np.isfinite(number) and number > 0):
@@ -187,12 +200,20 @@ class VRChatEncoder:
         self.keepalive, self.max_rate = keepalive, max_rate
         self.capped = 0
         """Due messages held back by the rate cap so far."""
-        addresses = [prefix + _address_part(name, "names", i) for i, name in enumerate(names)]
+        if addresses is None:
+            addresses = [prefix + _address_part(n, "names", i) for i, n in enumerate(names)]
+        elif len(addresses) != len(self.names):
+            raise ParameterError(f"{len(addresses)} addresses for {len(self.names)} names; "
+                                 f"expected one address per name")
         self._messages = [bytearray(osc_string(a) + osc_string(",f") + bytes(4)) for a in addresses]
         self._lo, self._hi = ranges.bounds(self.names)
         self._clean = np.zeros(len(names), dtype=np.float32)
         self._burst = max(1.0, max_rate * _BURST_WINDOW)
         self._reset()
+
+    def spend(self, messages: int) -> None:
+        """Count ``messages`` sent outside this encoder (bools) against the rate budget."""
+        self._tokens -= messages
 
     def encode(self, frame: Frame) -> list[bytearray]:
         """Messages for the due values of ``frame`` (shared buffers, valid until the next call)."""
@@ -222,7 +243,7 @@ class VRChatEncoder:
         return sanitize(steps.astype(np.float32), self._lo, self._hi, out=self._clean)
 
     def _within_budget(self, due: NDArray[np.intp]) -> NDArray[np.intp]:
-        budget = int(self._tokens)
+        budget = max(0, int(self._tokens))
         if len(due) > budget:
             oldest_first = np.argsort(self._sent_at[due], kind="stable")
             self.capped += len(due) - budget

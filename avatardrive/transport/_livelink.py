@@ -14,6 +14,7 @@ from typing import IO
 import numpy as np
 
 from avatardrive._files import atomic_output, display_path
+from avatardrive._shapes import LIVE_LINK_SHAPES, shape_key
 from avatardrive.errors import ParameterError, TransportError
 from avatardrive.transport._frame import UNIT_RANGE, Frame, ValueRange, sanitize
 
@@ -25,21 +26,6 @@ __all__ = [
     "livelink_timecode",
 ]
 
-LIVE_LINK_SHAPES = (
-    "EyeBlinkLeft", "EyeLookDownLeft", "EyeLookInLeft", "EyeLookOutLeft", "EyeLookUpLeft",
-    "EyeSquintLeft", "EyeWideLeft", "EyeBlinkRight", "EyeLookDownRight", "EyeLookInRight",
-    "EyeLookOutRight", "EyeLookUpRight", "EyeSquintRight", "EyeWideRight", "JawForward",
-    "JawRight", "JawLeft", "JawOpen", "MouthClose", "MouthFunnel", "MouthPucker", "MouthRight",
-    "MouthLeft", "MouthSmileLeft", "MouthSmileRight", "MouthFrownLeft", "MouthFrownRight",
-    "MouthDimpleLeft", "MouthDimpleRight", "MouthStretchLeft", "MouthStretchRight",
-    "MouthRollLower", "MouthRollUpper", "MouthShrugLower", "MouthShrugUpper", "MouthPressLeft",
-    "MouthPressRight", "MouthLowerDownLeft", "MouthLowerDownRight", "MouthUpperUpLeft",
-    "MouthUpperUpRight", "BrowDownLeft", "BrowDownRight", "BrowInnerUp", "BrowOuterUpLeft",
-    "BrowOuterUpRight", "CheekPuff", "CheekSquintLeft", "CheekSquintRight", "NoseSneerLeft",
-    "NoseSneerRight", "TongueOut",
-)  # fmt: skip
-"""The 52 ARKit blendshapes in PascalCase, in Live Link Face's column order."""
-
 LIVE_LINK_ROTATIONS = (
     "HeadYaw", "HeadPitch", "HeadRoll", "LeftEyeYaw", "LeftEyePitch", "LeftEyeRoll",
     "RightEyeYaw", "RightEyePitch", "RightEyeRoll",
@@ -47,7 +33,7 @@ LIVE_LINK_ROTATIONS = (
 LIVE_LINK_COLUMNS = ("Timecode", "BlendShapeCount", *LIVE_LINK_SHAPES, *LIVE_LINK_ROTATIONS)
 _COUNT = len(LIVE_LINK_SHAPES) + len(LIVE_LINK_ROTATIONS)  # 61
 _ROTATION_LIMIT = 180.0  # degrees or radians, either fits; only NaN/inf need catching
-_KEYS = {name.lower(): i for i, name in enumerate((*LIVE_LINK_SHAPES, *LIVE_LINK_ROTATIONS))}
+_KEYS = {shape_key(name): i for i, name in enumerate((*LIVE_LINK_SHAPES, *LIVE_LINK_ROTATIONS))}
 
 
 def livelink_timecode(seconds: float, *, rate: int = 60) -> str:
@@ -151,7 +137,7 @@ class LiveLinkCsvSink:
         self.close() if error is None else self.discard()
 
     def _map(self, frame: Frame) -> None:
-        columns = [_KEYS.get(_key(name), -1) for name in frame.names]
+        columns = [_KEYS.get(shape_key(name), -1) for name in frame.names]
         for i, (name, column) in enumerate(zip(frame.names, columns, strict=True)):
             if column < 0 or columns.index(column) != i:
                 problem = "is no Live Link Face column" if column < 0 else "repeats a column"
@@ -173,10 +159,3 @@ class LiveLinkCsvSink:
 
 class _DiscardError(Exception):
     """Raised into the atomic writer to make it drop the temporary file."""
-
-
-def _key(name: str) -> str:
-    key = name.lower()
-    if key.endswith(("_l", "_r")):
-        key = key[:-2] + ("left" if key.endswith("_l") else "right")
-    return key

@@ -11,18 +11,23 @@ from avatardrive.transport._frame import UNIT_RANGE, Sink, ValueRange
 from avatardrive.transport._livelink import LiveLinkCsvSink
 from avatardrive.transport._record import NpzRecorder
 from avatardrive.transport._udp import UdpSink
+from avatardrive.transport._vrchat import ParameterFactory, VRChatSink
 
 __all__ = ["open_sink"]
 
 
 def open_sink(
-    target: str | os.PathLike[str] | Destination, *, ranges: ValueRange = UNIT_RANGE
+    target: str | os.PathLike[str] | Destination,
+    *,
+    ranges: ValueRange = UNIT_RANGE,
+    parameters: ParameterFactory | None = None,
 ) -> Sink:
     """Open the sink a target names.
 
-    ``osc://``, ``vmc://``, ``vrchat://`` URLs (or a :class:`Destination`) open a
-    :class:`UdpSink`; a path ending in ``.csv`` a :class:`LiveLinkCsvSink`; ``.npz`` an
-    :class:`NpzRecorder`.
+    ``osc://`` and ``vmc://`` URLs (or a :class:`Destination`) open a :class:`UdpSink`,
+    ``vrchat://`` a :class:`VRChatSink` (given ``parameters``, the factory of the derived
+    VRCFaceTracking v2 parameters, e.g. ``avatardrive.retarget.VRCFTParameters``); a path
+    ending in ``.csv`` a :class:`LiveLinkCsvSink`; ``.npz`` an :class:`NpzRecorder`.
 
     Raises
     ------
@@ -30,10 +35,12 @@ def open_sink(
         If the target is neither a destination URL nor a ``.csv``/``.npz`` path, or cannot
         be opened.
     """
-    if isinstance(target, Destination):
-        return UdpSink(target, ranges=ranges)
     if isinstance(target, str) and "://" in target:
-        return UdpSink(parse_destination(target), ranges=ranges)
+        target = parse_destination(target)
+    if isinstance(target, Destination):
+        if target.scheme == "vrchat":
+            return VRChatSink(target, ranges=ranges, parameters=parameters)
+        return UdpSink(target, ranges=ranges)
     suffix = Path(target).suffix.lower()
     if suffix == ".csv":
         return LiveLinkCsvSink(target, ranges=ranges)

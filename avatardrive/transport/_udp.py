@@ -19,14 +19,14 @@ import math
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
 from avatardrive.errors import ParameterError, TransportError
 from avatardrive.transport._destination import Destination, parse_destination
-from avatardrive.transport._encoders import Datagram, Encoder, make_encoder
+from avatardrive.transport._encoders import Datagram, Encoder, EncoderFactory, make_encoder
 from avatardrive.transport._frame import UNIT_RANGE, Frame, ValueRange
 from avatardrive.transport._log import WarnOnce
 
@@ -85,6 +85,9 @@ class UdpSink:
         Host lookup, for tests; the default is :func:`resolve_udp`.
     clock
         Monotonic seconds, for the retry timer.
+    encoders
+        Builds the encoder for a name set; the default is :func:`make_encoder` (the
+        destination's schema). :class:`VRChatSink` passes its own.
 
     Notes
     -----
@@ -102,6 +105,7 @@ class UdpSink:
         retry_interval: float = 3.0,
         resolve: Resolve = resolve_udp,
         clock: Callable[[], float] = time.monotonic,
+        encoders: EncoderFactory = make_encoder,
     ) -> None:
         if not (math.isfinite(retry_interval) and retry_interval > 0):
             raise ParameterError(f"retry_interval is {retry_interval!r}; expected seconds above 0")
@@ -114,6 +118,7 @@ class UdpSink:
                                    interval=retry_interval, clock=clock)
         self._socket: socket.socket | None = None
         self._encoder: Encoder | None = None
+        self._encoders = encoders
         self._names: tuple[str, ...] = ()
         self._channels: tuple[str, ...] = ()
         self._closed = False
@@ -148,6 +153,12 @@ class UdpSink:
         for datagram in self._encoder_for(frame).encode(frame):
             self._transmit(sock, datagram)
 
+    def transmit(self, datagrams: Sequence[Datagram]) -> None:
+        """Send prepared datagrams outside a frame (e.g. a closing message), if connected."""
+        if self._socket is not None:
+            for datagram in datagrams:
+                self._transmit(self._socket, datagram)
+
     def close(self) -> None:
         """Close the socket; an unfinished host lookup is abandoned (its thread is a daemon)."""
         self._closed = True
@@ -171,7 +182,7 @@ class UdpSink:
                 and frame.channels is self._channels):
             return self._encoder  # the hot path: same shared tuples as the last frame
         if self._encoder is None or (frame.names, frame.channels) != (self._names, self._channels):
-            self._encoder = make_encoder(self.destination, frame.names, channels=frame.channels,
+            self._encoder = self._encoders(self.destination, frame.names, channels=frame.channels,
                                          ranges=self._ranges)
         self._names, self._channels = frame.names, frame.channels
         return self._encoder

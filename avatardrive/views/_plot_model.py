@@ -368,3 +368,45 @@ def authoring_figure(
         )
     title, subtitle = _titles(timeline, window, len(spans), rig)
     return Figure(title, subtitle, curves.times(), window, spans, au_panels(curves), rig_view)
+
+
+def curves_figure(
+    curves: Curves,
+    *,
+    name: str,
+    rig: Rig | None = None,
+    start: float | None = None,
+    end: float | None = None,
+    top_shapes: int = 8,
+) -> Figure:
+    """Describe the plot of AU curves with no timeline behind them (a curve file, a take).
+
+    Parameters
+    ----------
+    curves : Curves
+        AU curves, shape (frames, N_CHANNELS).
+    name : str
+        What the curves are, for the title (a file name).
+    rig, start, end, top_shapes
+        As for :func:`authoring_figure`.
+
+    Returns
+    -------
+    Figure
+        With no event spans.
+    """
+    duration = curves.start + curves.n_frames / curves.fps
+    window = time_window(duration, start=start, end=end)
+    shown = curves.slice(window[0], window[1] + 0.5 / curves.fps)
+    rig_view = None
+    if rig is not None:
+        rest = rig.forward(zeros(1, fps=1.0)).values[0]
+        rig_view = rig_panel(rig.forward(shown), rest, title=rig.name, scale=rig.scale,
+                             top=top_shapes)  # fmt: skip
+    rig_part = f" · rig {rig.name}" if rig is not None else ""
+    title = f"{name} — AU curves by face region{rig_part}"
+    subtitle = (
+        f"{_secs(window[0])}–{_secs(window[1])} s at {curves.fps:g} fps · "
+        f"solid line = left side, dashed = right side (the performer's own)"
+    )
+    return Figure(title, subtitle, shown.times(), window, (), au_panels(shown), rig_view)
