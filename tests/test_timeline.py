@@ -278,13 +278,13 @@ def timelines(draw: st.DrawFn) -> Timeline:
     )
 
 
-@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(timelines(), st.sampled_from(["toml", "json"]))
 def test_timelines_round_trip_through_text(timeline: Timeline, fmt: str) -> None:
     assert loads_timeline(dumps_timeline(timeline, fmt=fmt), fmt=fmt) == timeline
 
 
-@settings(max_examples=100, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(timelines())
 def test_toml_text_holds_exactly_the_timeline_data(timeline: Timeline) -> None:
     text = dumps_timeline(timeline)
