@@ -44,8 +44,7 @@ def test_import_needs_no_other_layer() -> None:
     code = (
         "import sys, avatardrive.transport\n"
         "loaded = sorted(m for m in sys.modules if m.startswith('avatardrive.') and "
-        "m.split('.')[1] not in ('transport', 'errors', '_files', '_shapes'))
-"
+        "m.split('.')[1] not in ('transport', 'errors', '_files', '_shapes'))\n"
         "print(','.join(loaded))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
