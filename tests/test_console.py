@@ -122,10 +122,15 @@ def test_quiet_prints_nothing_but_errors(tmp_path: Path) -> None:
     assert re.fullmatch(r"avatardrive: error: .*missing\.toml.*\n", done.stderr)
 
 
-def test_render_shows_a_progress_bar_on_a_terminal_only(script: str, tmp_path: Path) -> None:
+def test_render_convert_export_show_progress_bars_on_a_terminal_only(
+        script: str, tmp_path: Path) -> None:
     long_scene = scene(tmp_path, duration=600.0)
     shown = on_a_terminal(script, "render", long_scene, "-o", str(tmp_path / "a.npz"))
     assert re.search(r"rendering\s.*\d+%", ANSI.sub("", shown))
+    shown = on_a_terminal(script, "convert", long_scene, "-o", str(tmp_path / "c.npz"))
+    assert re.search(r"reading\s.*\d+%", ANSI.sub("", shown))
+    shown = on_a_terminal(script, "export", long_scene, "-o", str(tmp_path / "take.csv"))
+    assert re.search(r"writing\s.*\d+%", ANSI.sub("", shown))
     done = subprocess.run(cli("render", long_scene, "-o", str(tmp_path / "b.npz")),
                           capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
     assert done.returncode == 0 and done.stderr == ""
