@@ -50,6 +50,8 @@ def _name_cell(shape: RigShape) -> str:
 
 def format_rig(rig: Rig) -> str:
     """The mapping of a rig as a readable table, then what its inverse cannot recover."""
+    # Aligned by hand, not with rich's table(): a drive formula must stay on one line to read as
+    # one, and rich folds cells at the terminal's width.
     head = f"{rig.name} - {rig.title}" if rig.title else rig.name
     lines = [
         head,
