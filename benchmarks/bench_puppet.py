@@ -36,7 +36,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from avatardrive.cli._args import image_size
 from avatardrive.pipeline import FramePump, PuppetController, PuppetState, open_routes
 from avatardrive.retarget import load_rig
-from avatardrive.tracking import FaceMeshBackend, Frame, Tracker, VideoSource
+from avatardrive.tracking import FaceLandmarkerBackend, Tracker, VideoFrame, VideoSource
 from avatardrive.transport import StreamMonitor
 from avatardrive.views._plot_qt import Qt, application, load_qt
 from avatardrive.views._puppet_window import DEFAULT_SIZE, PuppetWindow
@@ -54,8 +54,8 @@ def make_video(path: Path, frames: int) -> None:
 
     canvas = np.full((HEIGHT, WIDTH, 3), 200, dtype=np.uint8)
     canvas[:, 64:576] = data.astronaut()[:HEIGHT]
-    with FaceMeshBackend(static_image_mode=True) as backend:
-        observation = backend.observe(Frame(0, 0.0, canvas))
+    with FaceLandmarkerBackend(video=False, zoom=None) as backend:
+        observation = backend.observe(VideoFrame(0, 0.0, canvas))
     assert observation is not None and observation.landmarks is not None
     corners = observation.landmarks[[61, 291], :2]  # the lip corners
     yy, xx = np.mgrid[0:HEIGHT, 0:WIDTH].astype(np.float32)
@@ -121,7 +121,7 @@ class Probe:
 def session(video: Path, port: int) -> tuple[PuppetController, FramePump, VideoSource, Any]:
     routes = open_routes([f"osc://127.0.0.1:{port}?rig=arkit52"])
     source = VideoSource(video).open()
-    backend = FaceMeshBackend()
+    backend = FaceLandmarkerBackend()
     tracker = Tracker(backend, calibrate_seconds=1.0)
     controller = PuppetController(tracker, routes, rig=load_rig("arkit52"))
     return controller, FramePump(source, realtime=True), source, backend

@@ -1,7 +1,7 @@
 """Tracking speed and memory: a 640x480 video of the astronaut's face through the Tracker.
 
-Reports, per frame: decoding (OpenCV), the tracker's own time (MediaPipe FaceMesh, video mode),
-our added time (landmark estimation, calibration, filter, face-lost logic; plus the arkit52
+Reports, per frame: decoding (OpenCV), the tracker's own time (MediaPipe FaceLandmarker, video
+mode), our added time (fused estimation, calibration, filter, face-lost logic; plus the arkit52
 forward retarget when ``avatardrive.retarget`` is importable), end-to-end frames per second, and
 memory growth over a long replay (the video looped). Also the filter latency figures.
 
@@ -10,7 +10,7 @@ this 2-core machine; no memory growth over a long replay.
 
     python benchmarks/bench_tracking.py [--frames 300] [--long 3000]
 
-Needs the tracking extra (mediapipe, opencv-python-headless) and scikit-image (the face).
+Needs the tracking extra (mediapipe), the model (`avatardrive models fetch`) and scikit-image.
 """
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ import numpy as np
 from avatardrive.facs import N_CHANNELS
 from avatardrive.tracking import (
     AttackDecayParams,
-    FaceMeshBackend,
-    Frame,
+    FaceLandmarkerBackend,
     Observation,
     Tracker,
+    VideoFrame,
     VideoSource,
     filter_latency,
 )
@@ -44,13 +44,13 @@ WIDTH, HEIGHT, FPS = 640, 480, 30.0
 class TimedBackend:
     """Wraps a backend, adds up the time spent inside it and keeps what it saw."""
 
-    def __init__(self, backend: FaceMeshBackend) -> None:
+    def __init__(self, backend: FaceLandmarkerBackend) -> None:
         self.inner = backend
         self.name, self.version, self.kind = backend.name, backend.version, backend.kind
         self.seconds = 0.0
         self.seen: list[Observation | None] = []
 
-    def observe(self, frame: Frame) -> Observation | None:
+    def observe(self, frame: VideoFrame) -> Observation | None:
         began = time.perf_counter()
         observation = self.inner.observe(frame)
         self.seconds += time.perf_counter() - began
@@ -64,12 +64,12 @@ class TimedBackend:
 class Replay:
     """A backend that hands back recorded observations (no MediaPipe running)."""
 
-    name, version, kind = "facemesh", "replay", "landmarks"
+    name, version, kind = "facelandmarker", "replay", "face"
 
     def __init__(self, seen: list[Observation | None]) -> None:
         self.seen = seen
 
-    def observe(self, frame: Frame) -> Observation | None:
+    def observe(self, frame: VideoFrame) -> Observation | None:
         return self.seen[frame.index]
 
     def close(self) -> None:
@@ -83,15 +83,15 @@ def replayed(seen: list[Observation | None], repeat: int = 5) -> float:
         tracker = Tracker(Replay(seen), calibrate_seconds=1.0)
         began = time.perf_counter()
         for i in range(len(seen)):
-            tracker.update(Frame(i, i / FPS))
+            tracker.update(VideoFrame(i, i / FPS))
         best = min(best, (time.perf_counter() - began) / len(seen))
     return best
 
 
 def smile_levels(face: np.ndarray, cv2: Any, levels: int = 8) -> list[np.ndarray]:
     """The canvas with the lip corners lifted by 0 .. 0.08 inter-ocular distances."""
-    with FaceMeshBackend(static_image_mode=True) as backend:
-        observation = backend.observe(Frame(0, 0.0, face))
+    with FaceLandmarkerBackend(video=False, zoom=None) as backend:
+        observation = backend.observe(VideoFrame(0, 0.0, face))
     assert observation is not None and observation.landmarks is not None
     mesh = observation.landmarks.astype(np.float64)
     iod = float(np.linalg.norm(mesh[263, :2] - mesh[33, :2]))
@@ -137,7 +137,7 @@ def load_forward() -> Any:
 
 def speed(path: Path) -> dict[str, float]:
     rig = load_forward()
-    backend = TimedBackend(FaceMeshBackend())
+    backend = TimedBackend(FaceLandmarkerBackend())
     tracker = Tracker(backend, calibrate_seconds=1.0)
     decode = track = retarget = 0.0
     n = found = 0
@@ -172,19 +172,23 @@ def speed(path: Path) -> dict[str, float]:
             "ours_alone": extract + alone + per_retarget, "fps": n / wall}
 
 
-def time_extraction(repeat: int = 2000) -> float:
-    """Seconds to turn MediaPipe's landmark message into a (478, 3) array (our code)."""
+def time_extraction(repeat: int = 500) -> float:
+    """Seconds to turn MediaPipe's result into arrays (our code): landmarks (478, 3), the 52
+    scores in ARKit order, head pose from the matrix."""
     from skimage import data
 
-    from avatardrive.tracking._backends import _mesh_array
+    from avatardrive.tracking._backends import _to_frame
+    from avatardrive.tracking._landmarks import pose_from_matrix
 
-    with FaceMeshBackend(static_image_mode=True) as backend:
-        result = backend._mesh.process(np.ascontiguousarray(data.astronaut()))
-    landmarks = result.multi_face_landmarks[0]
-    began = time.perf_counter()
-    for _ in range(repeat):
-        _mesh_array(landmarks, 512, 512)
-    return (time.perf_counter() - began) / repeat
+    with FaceLandmarkerBackend(video=False, zoom=None) as backend:
+        image = backend._image(np.ascontiguousarray(data.astronaut()), None)
+        result = backend._landmarker.detect(image)
+        began = time.perf_counter()
+        for _ in range(repeat):
+            _to_frame(result.face_landmarks[0], None, 512, 512)
+            backend._scores(result.face_blendshapes[0])
+            pose_from_matrix(np.asarray(result.facial_transformation_matrixes[0]))
+        return (time.perf_counter() - began) / repeat
 
 
 def rss_mb() -> float:
@@ -194,7 +198,7 @@ def rss_mb() -> float:
 
 
 def memory(path: Path, frames: int) -> dict[str, float]:
-    tracker = Tracker(FaceMeshBackend(), calibrate_seconds=1.0)
+    tracker = Tracker(FaceLandmarkerBackend(), calibrate_seconds=1.0)
     source = VideoSource(path).open()
     samples: list[tuple[int, float, float]] = []
     tracemalloc.start()
@@ -205,7 +209,7 @@ def memory(path: Path, frames: int) -> dict[str, float]:
             source.close()
             source = VideoSource(path).open()
             continue
-        tracker.update(Frame(k, k / FPS, frame.image))
+        tracker.update(VideoFrame(k, k / FPS, frame.image))
         k += 1
         if k in (300, frames // 2, frames):
             samples.append((k, rss_mb(), tracemalloc.get_traced_memory()[0] / 1e6))
@@ -249,8 +253,8 @@ def main() -> int:
         print(f"face found in {s['found']:.0f} of {s['frames']:.0f} frames")
         print("per frame:")
         print(f"  decode (OpenCV, BGR->RGB)          {s['decode'] * 1e3:7.3f} ms")
-        print(f"  tracker: MediaPipe FaceMesh        {s['mediapipe'] * 1e3:7.3f} ms")
-        print(f"  ours: landmarks -> array           {s['extract'] * 1e3:7.3f} ms")
+        print(f"  tracker: MediaPipe FaceLandmarker  {s['mediapipe'] * 1e3:7.3f} ms")
+        print(f"  ours: result -> arrays             {s['extract'] * 1e3:7.3f} ms")
         print(f"  ours: estimate+calibrate+filter    {s['estimate'] * 1e3:7.3f} ms in the loop "
               f"(caches cold after MediaPipe); {s['alone'] * 1e3:.3f} ms replayed alone")
         retarget = ("not importable" if np.isnan(s["retarget"])

@@ -2,7 +2,7 @@
 
     python demo/face_video.py demo-out/face.avi
 
-MediaPipe FaceMesh finds the lip corners in the photo; each frame lifts them (and the cheeks a
+MediaPipe FaceLandmarker finds the lip corners in the photo; each frame lifts them (and the cheeks a
 little) with a smooth displacement field, following a rise-hold-fall profile, after a second of
 rest face for the tracker's calibration. Written with OpenCV as MJPG.
 """
@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 from skimage import data
 
-from avatardrive.tracking import FaceMeshBackend, Frame
+from avatardrive.tracking import FaceLandmarkerBackend, VideoFrame
 
 FPS = 30.0
 SIZE = 256
@@ -53,10 +53,10 @@ def lifted(image: np.ndarray, corners: np.ndarray, *, lift: float, iod: float) -
 def write_video(path: Path, *, seconds: float = 4.0) -> int:
     """Write the video; return its frame count."""
     image = face_image()
-    with FaceMeshBackend(static_image_mode=True) as backend:
-        observation = backend.observe(Frame(0, 0.0, image))
+    with FaceLandmarkerBackend(video=False, zoom=None) as backend:
+        observation = backend.observe(VideoFrame(0, 0.0, image))
     if observation is None or observation.landmarks is None:
-        raise RuntimeError("FaceMesh found no face in the astronaut photo")
+        raise RuntimeError("FaceLandmarker found no face in the astronaut photo")
     mesh = observation.landmarks
     corners = mesh[list(CORNERS), :2]
     iod = float(np.linalg.norm(mesh[263, :2] - mesh[33, :2]))

@@ -7,7 +7,8 @@
 4. Make the test-face video (the astronaut photo smiling, demo/face_video.py) and replay it through
    the tracker, recording the tracked AU curves.
 5. Plot the scene's AU curves and arkit52 weights to a PNG.
-6. Write a short summary.
+6. Play the scene on the built-in preview face beside its AU curves: ``conversation.mp4``.
+7. Write a short summary.
 
 Everything lands in ``demo-out/`` (or ``--out``). With a display (and without ``--no-windows``)
 the scene's plot and the puppeteering window on the test face open at the end.
@@ -98,6 +99,15 @@ def plot_scene(out: Path) -> Path | None:
     return target if done.returncode == 0 else None
 
 
+def preview_scene(out: Path) -> Path | None:
+    """The scene on the preview face beside its moving AU curves, as a video (gui extra)."""
+    target = out / "conversation.mp4"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    done = subprocess.run(avatardrive("preview", str(SCENE), "--with-plot", "--size", "480x480",
+                                      "-o", str(target)), env=env)  # fmt: skip
+    return target if done.returncode == 0 else None
+
+
 def open_windows(out: Path) -> None:
     """With a display: the scene's plot, then the puppeteering window on the test face."""
     subprocess.run(avatardrive("plot", str(SCENE), "--rig", "arkit52"), check=False)
@@ -131,6 +141,9 @@ def main() -> int:
     step("5. plotting the scene")
     plot = plot_scene(out)
 
+    step("6. playing the scene on the preview face (a video beside its AU curves)")
+    video = preview_scene(out)
+
     summary = out / "summary.txt"
     lines = [
         f"scene: {SCENE.relative_to(HERE.parent)} (30 s, 9 events, blinks at 22 per minute)",
@@ -140,6 +153,9 @@ def main() -> int:
         f"plot: {plot}"
         if plot
         else "plot: not made (install the gui extra: pip install 'avatardrive[gui]')",
+        f"the scene on the preview face: {video}"
+        if video
+        else "preview video: not made (needs the gui and tracking extras)",
     ]
     summary.write_text("\n".join(lines) + "\n")
     step("done - look in " + str(out))

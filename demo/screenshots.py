@@ -2,8 +2,9 @@
 
     python demo/screenshots.py [--out docs/img] [--only NAME ...]
 
-Each screenshot is one function in ``SHOTS``, named after the PNG it writes. The images are made
-by this script and never edited by hand: change the script and run it again.
+Each picture is one function in ``SHOTS``, named after the file it writes (PNG screenshots, and
+the animated GIF the README opens with). The images are made by this script and never edited by
+hand: change the script and run it again.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from avatardrive.errors import AvatarDriveError
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENE = ROOT / "demo" / "timelines" / "conversation.toml"
-SIZE = "1600x1000"
+SIZE = (1600, 1000)
 
 
 def _retarget_available() -> bool:
@@ -33,10 +34,30 @@ def _retarget_available() -> bool:
 
 def authoring(target: Path) -> int:
     """The timeline authoring plot of the demo scene, with ARKit 52 weights when available."""
+    from avatardrive import views
+
+    views.plot(SCENE, rig="arkit52" if _retarget_available() else None, path=target, size=SIZE)
+    print(f"wrote {target}")
+    return 0
+
+
+#: The part of the demo scene in the README's animated GIF: surprise turning into fear, then a
+#: micro-expression of contempt masked by a smile.
+PREVIEW_PART = ("7.5", "16.5")
+GIF_LIMIT = 2_000_000  # bytes
+
+
+def preview(target: Path) -> int:
+    """The demo scene on the preview face beside its AU curves, as an animated GIF under 2 MB."""
     from avatardrive.cli._main import main as avatardrive_cli
 
-    rig = ["--rig", "arkit52"] if _retarget_available() else []
-    return avatardrive_cli(["plot", str(SCENE), *rig, "-o", str(target), "--size", SIZE])
+    start, end = PREVIEW_PART
+    options = ["--with-plot", "--size", "280x280", "--from", start, "--to", end, "--fps", "20"]
+    code = avatardrive_cli(["preview", str(SCENE), *options, "-o", str(target)])
+    if code == 0 and target.stat().st_size > GIF_LIMIT:
+        print(f"{target} is {target.stat().st_size:,} bytes; expected under {GIF_LIMIT:,}")
+        return 2
+    return code
 
 
 def puppet(target: Path) -> int:
@@ -47,25 +68,28 @@ def puppet(target: Path) -> int:
     return screenshot(target)
 
 
-#: name -> function writing ``<out>/<name>.png`` and returning an exit code. Add new shots here
-#: (e.g. the puppeteering window, grabbed from its widget off screen).
+#: file name -> function writing ``<out>/<file name>`` and returning an exit code. Add new shots
+#: here.
 SHOTS: dict[str, Callable[[Path], int]] = {
-    "authoring": authoring,
-    "puppet": puppet,
+    "preview.gif": preview,
+    "authoring.png": authoring,
+    "puppet.png": puppet,
 }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "docs" / "img"), help="folder for the PNGs")
+    names = {Path(name).stem: name for name in SHOTS}
     parser.add_argument(
-        "--only", nargs="+", choices=sorted(SHOTS), help="make only these screenshots"
+        "--only", nargs="+", choices=sorted(names), help="make only these pictures"
     )
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything creates Qt's app
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    failed = [name for name in args.only or SHOTS if SHOTS[name](out / f"{name}.png") != 0]
+    chosen = [names[stem] for stem in args.only] if args.only else list(SHOTS)
+    failed = [name for name in chosen if SHOTS[name](out / name) != 0]
     if failed:
         print(f"screenshots failed: {', '.join(failed)}")
         return 2

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import threading
@@ -23,7 +24,8 @@ from pythonosc import dispatcher as osc_dispatcher
 from pythonosc import osc_server
 
 __all__ = [
-    "bundles", "free_port", "osc_receiver", "oscdump", "running_oscdump", "values_of", "wait_for",
+    "bundles", "default_sigint", "free_port", "osc_receiver", "oscdump", "running_oscdump",
+    "values_of", "wait_for",
 ]  # fmt: skip
 
 
@@ -35,6 +37,12 @@ def oscdump() -> str:
             pytest.fail("oscdump is not installed; CI needs the Debian package liblo-tools")
         pytest.skip("oscdump is not installed (Debian package liblo-tools)")
     return path
+
+
+def default_sigint() -> None:
+    """``preexec_fn`` for a child that must stop on SIGINT: a test run started in the background
+    of a non-interactive shell ignores SIGINT, and children would inherit that."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def free_port() -> int:

@@ -29,6 +29,8 @@ ALLOWED["views"] = ALLOWED["pipeline"] | {"pipeline"}
 ALLOWED["cli"] = ALLOWED["views"] | {"views"}
 #: Heavy or system-facing third-party packages and the only layers allowed to import them.
 GUARDED = {
+    "urllib.request": {"transport"},  # only transport fetches URLs
+    "http.client": {"transport"},
     "socket": {"transport"},
     "mediapipe": {"tracking"},
     "cv2": {"tracking"},

@@ -313,7 +313,8 @@ def test_extra_set_is_complete() -> None:
         ("contempt", "matsumoto", "matsumoto:contempt"),
         ("awe", "canonical", "extra:awe"),  # canonical, then extra
         ("happily surprised", "canonical", "du:happily_surprised"),  # then du
-        ("awed", "dong", "du:awed"),
+        ("du:awed", "dong", "du:awed"),
+        ("hatred", "canonical", "du:hatred"),  # only in du, nothing like it searched earlier
         ("happiness.social", "matsumoto", "canonical:happiness.social"),
         ("canonical:anger", "dong", "canonical:anger"),
     ],
@@ -336,6 +337,42 @@ def test_get_resolves_names(query: str, default_set: str, expected: str) -> None
 )
 def test_get_normalises_case_spaces_and_hyphens(query: str, expected: str) -> None:
     assert LIB.get(query).qualified_name == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "candidates"),
+    [
+        ("sad", ["du:sad", "canonical:sadness"]),
+        ("happy", ["du:happy", "canonical:happiness"]),
+        ("angry", ["du:angry", "canonical:anger"]),
+        ("surprised", ["du:surprised", "canonical:surprise"]),
+        ("awed", ["du:awed", "extra:awe"]),
+    ],
+)
+def test_a_name_shadowed_by_a_later_set_is_ambiguous(query: str, candidates: list[str]) -> None:
+    with pytest.raises(ParameterError, match=r"ambiguous") as caught:
+        LIB.get(query)
+    for name in candidates:
+        assert f"'{name}'" in caught.value.message
+    assert LIB.get(candidates[0]).qualified_name == candidates[0]  # qualified: no doubt
+
+
+def test_a_typo_in_a_set_name_is_caught_with_a_suggestion() -> None:
+    with pytest.raises(ParameterError, match=r"unknown emotion set 'canonicl'.*did you mean "
+                       r"'canonical'"):  # fmt: skip
+        LIB.get("canonicl:anger")
+    with pytest.raises(ParameterError, match=r"did you mean 'matsumoto'"):
+        LIB.get("anger", default_set="matsumotto")
+
+
+def test_the_circumplex_places_basic_emotions_with_sources() -> None:
+    placed = {p.emotion: p for p in LIB.circumplex}
+    for name in ("happiness", "sadness", "anger", "fear", "surprise", "disgust"):
+        point = placed[f"canonical:{name}"]
+        assert -1 <= point.valence <= 1 and -1 <= point.arousal <= 1
+        assert "Russell" in point.source
+    assert placed["canonical:happiness"].valence > 0 < placed["canonical:happiness"].arousal
+    assert placed["canonical:sadness"].valence < 0 > placed["canonical:sadness"].arousal
 
 
 def test_default_set_is_normalised_too() -> None:

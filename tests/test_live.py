@@ -58,7 +58,7 @@ def test_live_video_record_follows_the_smile(face: FaceKit, tmp_path: Path) -> N
     assert curves.n_frames == len(profile) and curves.fps == FPS
     smile = (curves.column("AU12_L") + curves.column("AU12_R")) / 2
     assert smile[: int(1.2 * FPS)].max() < 0.1  # neutral while calibrating and before the smile
-    assert smile.max() > 0.5
+    assert smile.max() > 0.25  # FaceLandmarker follows about 60 % of the warp (README)
     assert 1.5 <= np.argmax(smile) / FPS <= 2.4
     assert smile[-5:].max() < 0.15  # and fades again
     assert np.corrcoef(smile, profile)[0, 1] > 0.85
@@ -70,13 +70,13 @@ def test_live_one_sided_smile_is_the_performers_side(face: FaceKit, tmp_path: Pa
     done = run("live", "--video", str(video), "--record", str(record), "--fast")
     assert done.returncode == 0, done.stderr
     curves = read_au_curves(record)
-    assert curves.column("AU12_L").max() > 0.4
-    assert curves.column("AU12_R").max() < 0.15
+    assert curves.column("AU12_L").max() > 0.25
+    assert curves.column("AU12_R").max() < 0.1
     mirrored = tmp_path / "mirrored.npz"  # the same video declared a mirror image: sides swap
     done = run("live", "--video", str(video), "--mirrored", "--record", str(mirrored), "--fast")
     assert done.returncode == 0, done.stderr
     flipped = read_au_curves(mirrored)
-    assert flipped.column("AU12_R").max() > 0.4 and flipped.column("AU12_L").max() < 0.15
+    assert flipped.column("AU12_R").max() > 0.25 and flipped.column("AU12_L").max() < 0.1
 
 
 def test_live_link_csv_replays_with_its_timing_and_sides(tmp_path: Path) -> None:
@@ -113,14 +113,14 @@ def test_calibrate_saves_a_neutral_that_live_uses(face: FaceKit, tmp_path: Path)
     done = run("calibrate", "--video", str(video), "-o", str(neutral), "--performer", "Ada")
     assert done.returncode == 0, done.stderr
     data = json.loads(neutral.read_text())
-    assert data["backend"] == "facemesh" and data["performer"] == "Ada"
+    assert data["backend"] == "facelandmarker" and data["performer"] == "Ada"
     record = tmp_path / "tracked.csv"
     done = run("live", "--video", str(video), "--calibration", str(neutral), "--record",
                str(record), "--fast")  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert f"using the neutral in {neutral}" in done.stdout
     smile = read_au_curves(record).column("AU12_L")
-    assert smile[:10].max() < 0.1 and smile.max() > 0.4  # no capture phase: estimates at once
+    assert smile[:10].max() < 0.1 and smile.max() > 0.25  # no capture phase: estimates at once
 
 
 def test_no_face_gives_a_neutral_stream_and_one_warning(tmp_path: Path) -> None:
@@ -176,7 +176,7 @@ def test_calibration_from_another_backend_is_refused(face: FaceKit, tmp_path: Pa
     smile_video(face, video)
     done = run("live", "--video", str(video), "--calibration", str(neutral), "--fast")
     assert done.returncode == 2
-    assert re.search(r"neutral\.json: backend: .*livelink.*expected facemesh", done.stderr)
+    assert re.search(r"neutral\.json: backend: .*livelink.*expected facelandmarker", done.stderr)
 
 
 def test_models_fetch_without_internet_says_where_to_get_the_file(tmp_path: Path) -> None:

@@ -82,3 +82,55 @@ def test_frames_are_finite_and_in_range_whatever_the_base(base: list[float], now
     frame = mixer.frame(np.array(base, dtype=np.float32), now=now)
     assert frame.dtype == np.float32 and frame.shape == (N_CHANNELS,)
     assert np.isfinite(frame).all() and frame.min() >= 0.0 and frame.max() <= 1.0
+
+
+# ---------------------------------------------------------------------------------------- mood
+
+
+def _au(frame: np.ndarray, name: str) -> float:
+    return float(frame[CHANNELS.index(name)])
+
+
+def test_mood_is_eased_not_stepped_and_shows_the_emotion_it_points_at() -> None:
+    mixer = Mixer()
+    mixer.set_mood(0.8, 0.5, now=1.0)
+    assert _au(mixer.frame(None, now=1.0), "AU12_L") == 0.0  # starts where the mood was
+    frames = np.array([mixer.frame(None, now=1.0 + i / 60) for i in range(240)])
+    steps = np.abs(np.diff(frames, axis=0)).max()
+    assert steps < 0.05  # no jump: at most a frame's worth of a fast onset
+    last = frames[-1]
+    assert _au(last, "AU12_L") > 0.3 and _au(last, "AU6_L") > 0.2
+    assert _au(last, "AU12_L") == pytest.approx(_au(last, "AU12_R"))
+    assert mixer.mood(10.0) == pytest.approx((0.8, 0.5))
+
+
+def test_a_new_mood_starts_from_where_the_mood_is() -> None:
+    mixer = Mixer()
+    mixer.set_mood(0.8, 0.5, now=0.0, ease=2.0)
+    halfway = mixer.mood(1.0)
+    mixer.set_mood(-0.7, -0.3, now=1.0, ease=2.0)
+    assert mixer.mood(1.0) == pytest.approx(halfway)
+    sad = mixer.frame(None, now=5.0)
+    assert _au(sad, "AU15_L") > 0.3 and _au(sad, "AU12_L") < 0.05
+
+
+def test_mood_lies_under_triggered_layers_and_the_base() -> None:
+    mixer = Mixer()
+    mixer.set_mood(-0.7, -0.3, now=0.0, ease=0.5)
+    base = np.zeros(N_CHANNELS, dtype=np.float32)
+    base[CHANNELS.index("AU15_L")] = 0.9
+    frame = mixer.frame(base, now=2.0)
+    assert _au(frame, "AU15_L") == pytest.approx(0.9)  # maximum of base and mood
+    assert 0.3 < _au(frame, "AU15_R") < 0.9
+
+
+@pytest.mark.parametrize(("valence", "arousal", "ease"),
+                         [(1.5, 0.0, None), (0.0, float("nan"), None), (0.0, 0.0, 0.0)])
+def test_bad_moods_are_refused(valence: float, arousal: float, ease: float | None) -> None:
+    with pytest.raises(ParameterError, match=r"mood|ease"):
+        Mixer().set_mood(valence, arousal, now=0.0, ease=ease)
+
+
+def test_a_typo_in_the_prototype_set_is_caught_when_the_mixer_is_made() -> None:
+    with pytest.raises(ParameterError, match=r"did you mean 'canonical'"):
+        Mixer(prototypes="canonicl")

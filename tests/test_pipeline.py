@@ -390,3 +390,18 @@ def test_livelink_bad_text_is_one_clear_error(tmp_path: Path, content: bytes,
     path.write_bytes(content)
     with pytest.raises(TrackingError, match=pattern):
         read_live_link(path)
+
+
+def test_live_livelink_take_is_not_calibrated_unless_asked(tmp_path: Path) -> None:
+    take = livelink_csv(tmp_path / "smiling.csv", [i / 60 for i in range(120)], [0.8] * 120)
+    record = tmp_path / "tracked.csv"
+    code, stdout, stderr = run_cli("live", "--livelink", str(take), "--fast", "--no-filter",
+                                   "--record", str(record))  # fmt: skip
+    assert code == 0, stderr
+    assert "already relative to a rest face: no calibration" in stdout
+    smile = read_au_curves(record).column("AU12_L")
+    assert smile[0] > 0.4 and smile.min() > 0.4  # a smile from the first frame is kept
+    asked = ("--calibrate-seconds", "0.5", "--record", str(record))
+    code, stdout, stderr = run_cli("live", "--livelink", str(take), "--fast", "--no-filter", *asked)
+    assert code == 0, stderr
+    assert read_au_curves(record).column("AU12_L")[-1] < 0.1  # asked: the smile is the neutral

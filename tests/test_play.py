@@ -15,7 +15,15 @@ import pytest
 from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
 from pythonosc.osc_message_builder import OscMessageBuilder
 from pythonosc.udp_client import SimpleUDPClient
-from receivers import bundles, free_port, osc_receiver, running_oscdump, values_of, wait_for
+from receivers import (
+    bundles,
+    default_sigint,
+    free_port,
+    osc_receiver,
+    running_oscdump,
+    values_of,
+    wait_for,
+)
 
 from avatardrive.pipeline import Player, Route
 from avatardrive.retarget import load_rig
@@ -31,7 +39,7 @@ SMILE = QUIET + (
 
 
 def cli(*args: str) -> list[str]:
-    return [sys.executable, "-m", "avatardrive", *args]
+    return [sys.executable, "-X", "faulthandler", "-m", "avatardrive", *args]
 
 
 def write(tmp_path: Path, text: str, name: str = "scene.toml") -> str:
@@ -122,13 +130,19 @@ def test_ctrl_c_sends_a_neutral_frame_and_exits_0(tmp_path: Path) -> None:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            preexec_fn=default_sigint,
         )
         smile = "/avatardrive/mouthSmileRight"
         try:
             assert wait_for(lambda: any(v > 0.5 for v in values_of(received, smile)), timeout=30)
         finally:
             process.send_signal(signal.SIGINT)
-            out, err = process.communicate(timeout=30)
+            try:
+                out, err = process.communicate(timeout=30)
+            except subprocess.TimeoutExpired:  # show where it hangs (faulthandler on SIGABRT)
+                process.send_signal(signal.SIGABRT)
+                out, err = process.communicate(timeout=10)
+                pytest.fail(f"play did not end after SIGINT: {err[-4000:]}")
         assert process.returncode == 0, err
         assert "stopped; sent a neutral frame" in out
         assert wait_for(lambda: values_of(received, smile)[-1] == 0.0, timeout=5)

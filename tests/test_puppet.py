@@ -47,7 +47,7 @@ from avatardrive.pipeline import (
     Route,
 )
 from avatardrive.retarget import load_rig
-from avatardrive.tracking import Frame, FrameSource, TrackResult
+from avatardrive.tracking import FrameSource, TrackResult, VideoFrame
 from avatardrive.transport import MemorySink, StreamMonitor
 from avatardrive.views._monitor_view import MonitorHistory
 from avatardrive.views._plot_qt import INSTALL_HINT, Qt
@@ -87,7 +87,7 @@ class ScriptedTracker:
         self.recalibrations += 1
         self._left = self.capture
 
-    def update(self, frame: Frame) -> TrackResult:
+    def update(self, frame: VideoFrame) -> TrackResult:
         self._left = max(self._left - 1, 0)
         return TrackResult(frame.time, self.au.copy(), np.zeros(3, np.float32), True)
 
@@ -110,14 +110,14 @@ class ListSource(FrameSource):
     def _do_open(self) -> None:
         pass
 
-    def _do_read(self) -> Frame | None:
+    def _do_read(self) -> VideoFrame | None:
         if self.frame_index >= self.count:
             return None
-        return Frame(self.frame_index, self.frame_index / FPS)
+        return VideoFrame(self.frame_index, self.frame_index / FPS)
 
 
-def frames(count: int, *, start: float = 5.0) -> list[Frame]:
-    return [Frame(i, start + i / FPS) for i in range(count)]
+def frames(count: int, *, start: float = 5.0) -> list[VideoFrame]:
+    return [VideoFrame(i, start + i / FPS) for i in range(count)]
 
 
 def controller(tracker: ScriptedTracker | None = None, **options: Any) -> PuppetController:

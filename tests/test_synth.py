@@ -333,6 +333,13 @@ def test_blink_rate_zero_disables_blinks() -> None:
     assert not curves.values.any()
 
 
+def test_a_take_shorter_than_its_first_blink_renders_without_one() -> None:
+    seeds = [seed for seed in range(20) if len(blink_schedule(1.0, rate=17.0, seed=seed)) == 0]
+    assert seeds  # at 17 a minute most 1 s takes see no blink
+    curves = render(quiet(duration=1.0, blink_rate=17.0, seed=seeds[0]))
+    assert not curves.values.any()
+
+
 # --- whole renders -----------------------------------------------------------------------------
 
 

@@ -1,5 +1,5 @@
 """Tracker pipeline without MediaPipe: filters, calibration files, face-lost handling, the
-blendshape path (a fake rig, and the real ``arkit52`` inverse), model files, import weight."""
+blendshape path (a fake rig, and the real ``arkit52`` inverse), import weight."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 import logging
 import subprocess
 import sys
-import zipfile
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -16,7 +16,7 @@ from typing import ClassVar, Literal
 import numpy as np
 import pytest
 
-from avatardrive.errors import TrackingError
+from avatardrive.errors import ParameterError, TrackingError
 from avatardrive.facs import CHANNELS, N_CHANNELS, channels_of
 from avatardrive.tracking import (
     ARKIT_NAMES,
@@ -25,21 +25,21 @@ from avatardrive.tracking import (
     BlendshapeEstimator,
     Calibration,
     FaceLandmarkerBackend,
-    Frame,
+    FusedEstimator,
     LiveLinkSource,
     LostFaceParams,
     Observation,
     OneEuroParams,
     RecordedBlendshapes,
     Tracker,
+    VideoFrame,
     blendshapes_to_au,
-    check_model_file,
-    fetch_model,
     filter_latency,
     load_calibration,
     save_calibration,
 )
 from avatardrive.tracking._filters import AttackDecayFilter, OneEuroFilter
+from avatardrive.tracking._landmarks import pose_from_matrix
 
 AU12_L, AU12_R = channels_of(12)
 AU45_L, AU45_R = channels_of(45)
@@ -73,10 +73,10 @@ class Scripted:
     script: list[np.ndarray | None]
     name: str = "livelink"
     version: str = "test"
-    kind: Literal["landmarks", "blendshapes"] = "blendshapes"
+    kind: Literal["face", "blendshapes"] = "blendshapes"
     calls: list[int] = field(default_factory=list)
 
-    def observe(self, frame: Frame) -> Observation | None:
+    def observe(self, frame: VideoFrame) -> Observation | None:
         self.calls.append(frame.index)
         scores = self.script[frame.index]
         return None if scores is None else Observation(scores=scores.astype(np.float32))
@@ -93,7 +93,7 @@ def scores(**values: float) -> np.ndarray:
 
 
 def run(tracker: Tracker, n: int, fps: float = 30.0) -> list:
-    return [tracker.update(Frame(i, i / fps)) for i in range(n)]
+    return [tracker.update(VideoFrame(i, i / fps)) for i in range(n)]
 
 
 INSTANT = LostFaceParams(reacquire=0.0)  # no blending: values show at once
@@ -160,8 +160,8 @@ def test_blendshapes_through_the_tracker_with_sides() -> None:
 
 def test_mirrored_blendshapes_swap_sides() -> None:
     tracker = fake_tracker([scores(), scores(mouthSmileLeft=0.9)], filter=None)
-    tracker.update(Frame(0, 0.0, mirrored=True))
-    result = tracker.update(Frame(1, 0.1, mirrored=True))
+    tracker.update(VideoFrame(0, 0.0, mirrored=True))
+    result = tracker.update(VideoFrame(1, 0.1, mirrored=True))
     assert result.au[AU12_R] == pytest.approx(0.9) and result.au[AU12_L] == 0.0
 
 
@@ -191,9 +191,9 @@ def test_output_fades_in_when_calibration_ends() -> None:
         scores(mouthSmileLeft=0.7)] * 20
     tracker = Tracker(Scripted(script), estimator=BlendshapeEstimator(rig=FakeRig()),
                       calibrate_seconds=0.0, filter=None, lost=LostFaceParams(reacquire=0.2))
-    tracker.update(Frame(0, 0.0))
+    tracker.update(VideoFrame(0, 0.0))
     tracker.recalibrate(0.1)  # on request, while the smile is already on
-    out = np.array([tracker.update(Frame(i, i / 30)).au[AU12_L] for i in range(10, 30)])
+    out = np.array([tracker.update(VideoFrame(i, i / 30)).au[AU12_L] for i in range(10, 30)])
     assert np.all(np.diff(out) <= 1e-9) and np.min(np.diff(out)) > -0.35  # no jump
     assert out[0] == pytest.approx(0.6 / 0.9) and out[-1] == 0.0  # the smile became neutral
 
@@ -258,21 +258,21 @@ def test_running_baseline_removes_a_drifted_neutral() -> None:
 
 
 def test_calibration_round_trip_and_backend_check(tmp_path: Path) -> None:
-    calibration = Calibration(backend="facemesh", backend_version="mediapipe 0.10.21",
+    calibration = Calibration(backend="facelandmarker", backend_version="mediapipe 1.2.3",
                               estimator_version=1, names=("a_L", "a_R", "gap"),
                               neutral=np.array([0.1, 0.2, 0.3]), head_pose=[1.0, -2.0, 0.5],
                               frames=30, performer="ana")
     path = tmp_path / "ana.json"
     save_calibration(calibration, path)
     data = json.loads(path.read_text())
-    assert data["backend"] == "facemesh" and data["measures"]["gap"] == 0.3
-    back = load_calibration(path, backend="facemesh")
+    assert data["backend"] == "facelandmarker" and data["measures"]["gap"] == 0.3
+    back = load_calibration(path, backend="facelandmarker")
     assert back.names == calibration.names and np.allclose(back.neutral, calibration.neutral)
     assert back.performer == "ana" and back.frames == 30
     assert np.allclose(back.head_pose, [1.0, -2.0, 0.5])
     with pytest.raises(TrackingError, match=r"ana\.json: backend: the calibration was made by "
-                                            r"the facemesh backend; expected blendshape"):
-        load_calibration(path, backend="blendshape")
+                                            r"the facelandmarker backend; expected livelink"):
+        load_calibration(path, backend="livelink")
 
 
 def test_tracker_refuses_a_calibration_from_another_backend() -> None:
@@ -290,7 +290,7 @@ def test_captured_calibration_saves_and_reloads_into_a_new_tracker(tmp_path: Pat
     save_calibration(tracker.calibration, tmp_path / "c.json")
     loaded = load_calibration(tmp_path / "c.json", backend="livelink")
     again = fake_tracker([scores(mouthSmileLeft=0.6)], filter=None, calibration=loaded)
-    assert again.update(Frame(0, 0.0)).au[AU12_L] == pytest.approx(0.5)
+    assert again.update(VideoFrame(0, 0.0)).au[AU12_L] == pytest.approx(0.5)
 
 
 @pytest.mark.parametrize("text", ["{", "[]", '{"format": "avatardrive-calibration", "version": 9}'])
@@ -356,68 +356,6 @@ def test_live_link_through_the_real_arkit52_inverse(tmp_path: Path) -> None:
     assert results[0].au.max() == 0.0
 
 
-# --- FaceLandmarker model files ------------------------------------------------------------------
-
-
-def test_model_file_missing(tmp_path: Path) -> None:
-    with pytest.raises(TrackingError, match=r"face_landmarker\.task: model file not found; "
-                                            r"download .*storage\.googleapis\.com"):
-        FaceLandmarkerBackend(tmp_path / "face_landmarker.task")
-
-
-def test_model_file_not_a_task_bundle(tmp_path: Path) -> None:
-    path = tmp_path / "model.task"
-    path.write_bytes(b"\x00" * 2048)
-    with pytest.raises(TrackingError, match=r"not a MediaPipe \.task bundle"):
-        check_model_file(path)
-
-
-def test_model_bundle_without_blendshapes(tmp_path: Path) -> None:
-    path = tmp_path / "model.task"
-    with zipfile.ZipFile(path, "w") as bundle:
-        bundle.writestr("face_detector.tflite", b"x" * 100)
-    with pytest.raises(TrackingError, match=r"no face_blendshapes\.tflite"):
-        check_model_file(path)
-
-
-def test_corrupt_model_bundle(tmp_path: Path) -> None:
-    pytest.importorskip("mediapipe")
-    path = tmp_path / "model.task"
-    with zipfile.ZipFile(path, "w") as bundle:
-        for name in ("face_detector.tflite", "face_landmarks_detector.tflite",
-                     "face_blendshapes.tflite"):
-            bundle.writestr(name, b"not a flatbuffer" * 64)
-    with pytest.raises(TrackingError, match=r"model\.task: MediaPipe cannot load the model"):
-        FaceLandmarkerBackend(path)
-    broken = tmp_path / "broken.task"
-    data = bytearray(path.read_bytes())
-    data[60:70] = b"\xff" * 10  # inside the first member: its CRC fails
-    broken.write_bytes(bytes(data))
-    with pytest.raises(TrackingError, match="corrupt"):
-        check_model_file(broken)
-
-
-def test_fetch_model_without_a_connection(tmp_path: Path) -> None:
-    dest = tmp_path / "face_landmarker.task"
-    with pytest.raises(TrackingError, match=r"cannot download the model .*without internet, "
-                                            r"download https://storage\.googleapis\.com"):
-        fetch_model(dest, url="http://127.0.0.1:9/face_landmarker.task", timeout=2.0)
-    assert not dest.exists()
-
-
-def test_fetch_model_rejects_a_bad_download(tmp_path: Path) -> None:
-    pytest.importorskip("mediapipe")
-    served = tmp_path / "served.task"
-    with zipfile.ZipFile(served, "w") as bundle:
-        bundle.writestr("face_blendshapes.tflite", b"junk" * 64)
-    dest = tmp_path / "face_landmarker.task"
-    with pytest.raises(TrackingError, match="not a usable model"):
-        fetch_model(dest, url=served.as_uri())
-    with pytest.raises(TrackingError, match="expected SHA-256"):
-        fetch_model(dest, url=served.as_uri(), sha256="0" * 64)
-    assert not dest.exists() and list(tmp_path.iterdir()) == [served]
-
-
 # --- layering -----------------------------------------------------------------------------------
 
 
@@ -430,8 +368,8 @@ def test_importing_avatardrive_and_tracking_stays_light() -> None:
 
 
 def test_face_landmarker_results_map_to_arkit_order_and_times_increase() -> None:
-    # No model file here: drive observe() with a stand-in for MediaPipe's landmarker and its
-    # result types (the same attribute names: face_landmarks, face_blendshapes, category_name).
+    # Drive observe() with a stand-in for MediaPipe's landmarker and its result types (the same
+    # attribute names: face_landmarks, face_blendshapes, facial_transformation_matrixes).
     mp = pytest.importorskip("mediapipe")
     calls: list[int] = []
 
@@ -442,23 +380,94 @@ def test_face_landmarker_results_map_to_arkit_order_and_times_increase() -> None
             names = ["_neutral", *sorted(ARKIT_NAMES[:-1])]  # MediaPipe: no tongueOut
             categories = [SimpleNamespace(category_name=n, score=0.01 * k)
                           for k, n in enumerate(names)]
-            return SimpleNamespace(face_landmarks=[points], face_blendshapes=[categories])
+            return SimpleNamespace(face_landmarks=[points], face_blendshapes=[categories],
+                                   facial_transformation_matrixes=[np.eye(4)])
 
         def close(self) -> None:
             pass
 
     backend = object.__new__(FaceLandmarkerBackend)
-    backend._mp, backend._video, backend._last_ms = mp, True, -1
-    backend._landmarker, backend._order = Landmarker(), {}
+    backend._mp, backend._video, backend._last_ms, backend._zoom = mp, True, -1, None
+    backend._last_box = None
+    backend._landmarker, backend._searcher, backend._order = Landmarker(), None, {}
+    backend._finalizer = weakref.finalize(backend, lambda: None)
     image = np.zeros((40, 80, 3), dtype=np.uint8)
-    first = backend.observe(Frame(0, 0.0, image))
-    backend.observe(Frame(1, 0.0, image))  # a repeated time still gets a later timestamp
+    first = backend.observe(VideoFrame(0, 0.0, image))
+    backend.observe(VideoFrame(1, 0.0, image))  # a repeated time still gets a later timestamp
     assert calls == [0, 1]
     assert first is not None and first.scores is not None and first.landmarks is not None
     assert first.scores[ARKIT_NAMES.index("browDownLeft")] == pytest.approx(0.01)
     assert first.scores[ARKIT_NAMES.index("noseSneerRight")] == pytest.approx(0.51)
     assert first.scores[ARKIT_NAMES.index("tongueOut")] == 0.0
     assert np.allclose(first.landmarks[0], [40.0, 10.0, 0.0])  # pixels
+    assert first.head_pose is not None and np.allclose(first.head_pose, 0.0, atol=1e-4)
     backend.close()
     with pytest.raises(TrackingError, match="closed"):
-        backend.observe(Frame(2, 0.1, image))
+        backend.observe(VideoFrame(2, 0.1, image))
+
+
+# --- the learned rest, head pose from the matrix, the fused estimator ---------------------------
+
+
+def test_a_rest_near_one_is_removed_whole() -> None:
+    # MediaPipe reads mouthSmile 0.90 on a face at rest; capping the rest at 0.8 read AU12 0.45
+    # forever after calibration.
+    rest = scores(mouthSmileLeft=0.9)
+    script = [rest, rest, scores(mouthSmileLeft=0.925), scores(mouthSmileLeft=0.95),
+              scores(mouthSmileLeft=1.0)]
+    out = [r.au[AU12_L] for r in run(fake_tracker(script, filter=None), len(script))]
+    assert out == pytest.approx([0.0, 0.0, 0.25, 0.5, 1.0], abs=1e-6)
+
+
+def test_a_rest_at_one_does_not_blow_up_noise() -> None:
+    estimator = BlendshapeEstimator(rig=FakeRig())
+    neutral = scores(mouthSmileLeft=1.0)
+    weights = estimator.weights(scores(mouthSmileLeft=0.99), neutral)
+    assert weights.max() == 0.0
+    assert estimator.weights(scores(mouthSmileLeft=1.0, eyeBlinkLeft=0.5), neutral).max() == 0.5
+
+
+def test_head_pose_from_the_transformation_matrix() -> None:
+    def gl(rotation: np.ndarray) -> np.ndarray:
+        matrix = np.eye(4)
+        matrix[:3, :3] = rotation
+        matrix[2, 3] = -40.0  # 40 cm in front of the camera
+        return matrix
+
+    c, s = np.cos(np.radians(20)), np.sin(np.radians(20))
+    assert np.allclose(pose_from_matrix(gl(np.eye(3))), 0.0, atol=1e-9)
+    # (x right, y up, z toward the viewer); columns: the head's left, up and forward axes
+    turn_left = np.array([[c, 0, s], [0, 1, 0], [-s, 0, c]])  # forward swings to +x
+    look_up = np.array([[1, 0, 0], [0, c, s], [0, -s, c]])  # forward swings up
+    tilt_left = np.array([[c, s, 0], [-s, c, 0], [0, 0, 1]])  # the top of the head to +x
+    assert pose_from_matrix(gl(turn_left)) == pytest.approx([20.0, 0.0, 0.0], abs=1e-6)
+    assert pose_from_matrix(gl(look_up)) == pytest.approx([0.0, 20.0, 0.0], abs=1e-6)
+    assert pose_from_matrix(gl(tilt_left)) == pytest.approx([0.0, 0.0, 20.0], abs=1e-6)
+    assert np.all(pose_from_matrix(np.full((4, 4), np.nan)) == 0.0)
+
+
+def test_a_mirrored_frame_flips_yaw_and_roll_of_the_backends_pose() -> None:
+    seen = Observation(scores=np.zeros(len(ARKIT_NAMES), np.float32),
+                       head_pose=np.array([10.0, 5.0, -3.0], np.float32))
+    estimator = BlendshapeEstimator(rig=FakeRig())
+    assert estimator.measure(seen, mirrored=False)[1] == pytest.approx([10.0, 5.0, -3.0])
+    assert estimator.measure(seen, mirrored=True)[1] == pytest.approx([-10.0, 5.0, 3.0])
+
+
+def test_fused_estimate_is_the_weighted_blend_of_its_parts() -> None:
+    rng = np.random.default_rng(5)
+    fused = FusedEstimator(weights={12: 0.8, 15: 1.0}, rig=FakeRig())
+    names = fused.measure_names
+    assert names[-len(ARKIT_NAMES):] == ARKIT_NAMES and names[-len(ARKIT_NAMES) - 1] == "face_px"
+    neutral = np.concatenate([rng.normal(0, 0.1, len(names) - 52), np.full(52, 0.1)])
+    neutral[len(names) - 53] = 100.0  # face size in pixels
+    measures = neutral + np.concatenate([rng.normal(0, 0.05, len(names) - 52),
+                                         rng.uniform(0, 0.5, 52)])
+    geometric, learned = fused.parts(measures, neutral)
+    raw = fused.activation(measures, neutral)
+    assert raw[AU12_L] == pytest.approx(0.8 * geometric[AU12_L] + 0.2 * learned[AU12_L])
+    au15 = channels_of(15)[0]
+    assert raw[au15] == pytest.approx(geometric[au15])
+    assert raw[AU45_L] == pytest.approx(learned[AU45_L])  # not listed: learned only
+    with pytest.raises(ParameterError, match=r"fusion weight of AU12 is 1\.5; expected \[0, 1\]"):
+        FusedEstimator(weights={12: 1.5})

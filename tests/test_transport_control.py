@@ -9,6 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 from hostile_osc import random_datagrams
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
 from pythonosc.osc_message_builder import OscMessageBuilder
 from pythonosc.udp_client import SimpleUDPClient
@@ -21,6 +23,7 @@ from avatardrive.transport import (
     ControlListener,
     Neutral,
     OscMessage,
+    SetMood,
     TriggerAU,
     TriggerEmotion,
     parse_command,
@@ -74,17 +77,21 @@ def test_commands_from_python_osc_arrive_typed(listener: ControlListener,
     client.send_message("/avatardrive/au", ["AU12_L", 0.5, 2])
     client.send_message("/avatardrive/neutral", [])
     client.send_message("/avatardrive/calibrate", [])
-    assert collect(listener, 6) == [
+    client.send_message("/avatardrive/mood", [0.5, -0.25])
+    client.send_message("/avatardrive/mood", [-1, 1, 2.5])
+    assert collect(listener, 8) == [
         TriggerEmotion("happiness", 0.75),
         TriggerEmotion("surprise", 1.0, onset=0.25, apex=0.5, offset=1.0),
         TriggerEmotion("contempt", 0.5, micro=True),
         TriggerAU("AU12_L", 0.5, 2.0),
         Neutral(),
         Calibrate(),
+        SetMood(0.5, -0.25),
+        SetMood(-1.0, 1.0, ease=2.5),
     ]
     stats = listener.stats
     assert (stats.received, stats.accepted, stats.malformed, stats.unknown_address,
-            stats.dropped) == (6, 6, 0, 0, 0)
+            stats.dropped) == (8, 8, 0, 0, 0)
 
 
 def test_commands_inside_bundles_arrive_in_order(listener: ControlListener,
@@ -125,11 +132,29 @@ def command(address: str, *args: object) -> ControlCommand | None:
     ("/avatardrive/au", ("AU12", 0.5, 61.0), r"argument 3: is 61.0; expected .* \(0, 60\]"),
     ("/avatardrive/au", ("AU12", 0.5, float("inf")), r"argument 3: is inf"),
     ("/avatardrive/neutral", (1,), r"has 1 arguments; expected 0$"),
+    ("/avatardrive/mood", (0.5,), r"has 1 arguments; expected 2 to 3$"),
+    ("/avatardrive/mood", (1.5, 0.0), r"argument 1: is 1.5; expected a number in \[-1, 1\]"),
+    ("/avatardrive/mood", (0.0, -1.01), r"argument 2: is -1.01; expected a number in \[-1, 1\]"),
+    ("/avatardrive/mood", (0.0, float("nan")), r"argument 2: is nan"),
+    ("/avatardrive/mood", ("calm", 0.0), r"argument 1: is 'calm'; expected a number"),
+    ("/avatardrive/mood", (0.0, 0.0, 0.0), r"argument 3: is 0.0; expected .* \(0, 60\]"),
 ])
 def test_bad_arguments_raise_located_errors(address: str, args: tuple[object, ...],
                                             pattern: str) -> None:
     with pytest.raises(TransportError, match=f"^{address}: " + r".*" + pattern):
         command(address, *args)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats(allow_nan=False, allow_infinity=False, width=32),
+       st.floats(allow_nan=False, allow_infinity=False, width=32))
+def test_mood_accepts_exactly_the_unit_square(valence: float, arousal: float) -> None:
+    inside = -1.0 <= valence <= 1.0 and -1.0 <= arousal <= 1.0
+    if inside:
+        assert command("/avatardrive/mood", valence, arousal) == SetMood(valence, arousal)
+    else:
+        with pytest.raises(TransportError, match=r"expected a number in \[-1, 1\]"):
+            command("/avatardrive/mood", valence, arousal)
 
 
 def test_unknown_addresses_are_not_commands() -> None:

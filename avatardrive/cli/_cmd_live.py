@@ -1,4 +1,4 @@
-"""Live tracking commands: ``live``, ``calibrate`` and ``models fetch``."""
+"""Live tracking commands: ``live`` and ``calibrate`` (``models fetch`` is in _cmd_models)."""
 
 from __future__ import annotations
 
@@ -13,13 +13,13 @@ from avatardrive.cli import _args
 from avatardrive.cli._cmd_stream import add_quiet_option, control_text, errors_text
 from avatardrive.cli._cmd_timeline import check_output
 from avatardrive.cli._console import RateMeter, StatusLine, elapsed_text, quiet_logging
+from avatardrive.cli._tracking_options import ESTIMATORS, ListCameras, make_estimator
 from avatardrive.errors import ParameterError, TrackingError
 from avatardrive.pipeline import CurveRecorder, LiveSession, Route, close_routes, open_routes
 from avatardrive.synth import Mixer
 from avatardrive.tracking import (
     Backend,
     FaceLandmarkerBackend,
-    FaceMeshBackend,
     FrameSource,
     ImageFolderSource,
     LiveLinkSource,
@@ -30,8 +30,8 @@ from avatardrive.tracking import (
     WebcamSource,
     calibration_path,
     calibrations_dir,
-    fetch_model,
     load_calibration,
+    rest_calibration,
     save_calibration,
 )
 from avatardrive.transport import ControlListener
@@ -58,13 +58,13 @@ def open_source(args: argparse.Namespace) -> FrameSource:
 def open_backend(args: argparse.Namespace) -> Backend:
     if args.livelink is not None:
         return RecordedBlendshapes()
-    if args.model is not None:
-        return FaceLandmarkerBackend(args.model)
-    return FaceMeshBackend()
+    return FaceLandmarkerBackend(args.model)
 
 
 def make_tracker(args: argparse.Namespace, backend: Backend, out: TextIO) -> Tracker:
-    filter_options = {"filter": None} if getattr(args, "no_filter", False) else {}
+    filter_options: dict[str, object] = {"estimator": make_estimator(args, backend)}
+    if getattr(args, "no_filter", False):
+        filter_options["filter"] = None
     if getattr(args, "calibration", None):
         path = calibration_path(args.calibration, must_exist=True)
         calibration = load_calibration(path, backend=backend.name)
@@ -73,13 +73,27 @@ def make_tracker(args: argparse.Namespace, backend: Backend, out: TextIO) -> Tra
     if getattr(args, "no_calibrate", False):
         out.write("no calibration: the first frame is taken as the neutral\n")
         return Tracker(backend, calibrate_seconds=0.0, **filter_options)  # type: ignore[arg-type]
+    if getattr(args, "livelink", None) and args.calibrate_seconds is None:
+        tracker = Tracker(backend, calibrate_seconds=0.0, **filter_options)  # type: ignore[arg-type]
+        tracker.set_calibration(rest_calibration(backend, tracker.estimator))
+        out.write("a Live Link take is already relative to a rest face: no calibration "
+                  "(--calibrate-seconds S captures one)\n")  # fmt: skip
+        return tracker
+    seconds = calibrate_seconds(args)
     out.write(
-        f"calibrating the neutral on the first {args.calibrate_seconds:g} s of input: "
+        f"calibrating the neutral on the first {seconds:g} s of input: "
         f"hold a rest face (as Live Link Face asks)\n"
     )
-    return Tracker(backend, calibrate_seconds=args.calibrate_seconds, **filter_options)  # type: ignore[arg-type]
+    return Tracker(backend, calibrate_seconds=seconds, **filter_options)  # type: ignore[arg-type]
 
 
+def calibrate_seconds(args: argparse.Namespace) -> float:
+    """The neutral capture's span: ``--calibrate-seconds``, 1 s when not given."""
+    given = getattr(args, "calibrate_seconds", None)
+    return DEFAULT_CALIBRATE_SECONDS if given is None else float(given)
+
+
+DEFAULT_CALIBRATE_SECONDS = 1.0
 NOT_STREAMING = "not streaming: no --to destination given (tracking only; add --to URL to stream)"
 
 
@@ -203,7 +217,7 @@ def _cmd_calibrate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     calibration = tracker.calibration
     if calibration is None or tracker.calibrating:
         raise TrackingError(
-            f"the input ended before {args.calibrate_seconds:g} s with a face were seen; "
+            f"the input ended before {calibrate_seconds(args):g} s with a face were seen; "
             "expected a longer input with a face in it",
             source=args.video or args.images or args.livelink or f"camera {args.camera}",
         )
@@ -215,12 +229,6 @@ def _cmd_calibrate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
-def _cmd_models_fetch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    path = fetch_model(args.output)
-    out.write(f"wrote {path} (checked: it loads)\n")
-    return 0
-
-
 def add_input_options(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
     """The input options shared by ``live``, ``calibrate`` and ``puppet``.
 
@@ -229,6 +237,8 @@ def add_input_options(parser: argparse.ArgumentParser, *, required: bool = True)
     source = parser.add_mutually_exclusive_group(required=required)
     camera_help = "webcam index (OpenCV)" if required else "webcam index (default: 0)"
     source.add_argument("--camera", type=int, metavar="N", help=camera_help)
+    source.add_argument("--list-cameras", action=ListCameras, nargs=0,
+                        help="list the cameras OpenCV can open, and exit")  # fmt: skip
     source.add_argument("--video", metavar="FILE", help="a video file")
     source.add_argument("--images", metavar="DIR", help="a folder of images, in name order")
     source.add_argument("--livelink", metavar="CSV", help="a Live Link Face CSV recording")
@@ -238,10 +248,15 @@ def add_input_options(parser: argparse.ArgumentParser, *, required: bool = True)
                         help="the images are mirror images (a selfie preview); left and right "
                         "always mean the performer's own sides")  # fmt: skip
     parser.add_argument("--model", metavar="FILE",
-                        help="face_landmarker.task: use MediaPipe's 52 blendshapes "
-                        "(`avatardrive models fetch` downloads it)")  # fmt: skip
-    parser.add_argument("--calibrate-seconds", type=_args.seconds, default=1.0, metavar="SECONDS",
-                        help="span of the neutral capture (1 s)")  # fmt: skip
+                        help="another face_landmarker.task (default: the cached official "
+                        "model; `avatardrive models fetch` puts it there)")  # fmt: skip
+    parser.add_argument("--estimator", choices=sorted(ESTIMATORS),
+                        help="AUs from landmark geometry, MediaPipe's blendshapes, or both "
+                        "fused per AU (default: fused; learned for --livelink)")  # fmt: skip
+    parser.add_argument("--calibrate-seconds", type=_args.seconds, metavar="SECONDS",
+                        help="span of the neutral capture (1 s; a --livelink take is not "
+                        "calibrated unless this is given: it is already relative to a rest "
+                        "face)")  # fmt: skip
 
 
 def add_calibration_options(parser: argparse.ArgumentParser) -> None:
@@ -256,7 +271,7 @@ def add_calibration_options(parser: argparse.ArgumentParser) -> None:
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``live``, ``calibrate`` and ``models`` to the ``avatardrive`` command line."""
+    """Add ``live`` and ``calibrate`` to the ``avatardrive`` command line."""
     live = commands.add_parser(
         "live",
         help="track a face (camera, video, images, Live Link CSV) and stream its AUs",
@@ -294,14 +309,3 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     calibrate.add_argument("--performer", default="",
                            help="the performer's name, stored (and the default NAME)")
     calibrate.set_defaults(func=_cmd_calibrate)
-
-    models = commands.add_parser("models", help="model files for the blendshape backend")
-    actions = models.add_subparsers(dest="action", metavar="ACTION", required=True)
-    fetch = actions.add_parser(
-        "fetch",
-        help="download MediaPipe's face_landmarker.task and check it",
-        description="Download the official face_landmarker.task and check that it loads. Needs "
-        "internet; without it, the message says where to get the file.",
-    )
-    fetch.add_argument("-o", "--output", default="face_landmarker.task", help="where to save it")
-    fetch.set_defaults(func=_cmd_models_fetch)

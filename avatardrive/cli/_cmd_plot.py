@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import TextIO
 
 from avatardrive.cli import _args
-from avatardrive.errors import AvatarDriveError, ParameterError
+from avatardrive.errors import AvatarDriveError
 from avatardrive.pipeline import load_input
 from avatardrive.retarget import Rig, load_rig
-from avatardrive.views._plot_draw import DEFAULT_SIZE, save_png
+from avatardrive.views._plot_draw import DEFAULT_SIZE, png_target, save_png
 from avatardrive.views._plot_model import Figure, authoring_figure, curves_figure
 from avatardrive.views._plot_qt import Qt, application, display_problem, load_qt
 from avatardrive.views._plot_watch import FileWatcher, watch_loop
@@ -24,28 +24,15 @@ from avatardrive.views._plot_window import run_window
 __all__ = ["png_target", "register"]
 
 
-def png_target(path: str) -> Path:
-    """Check an output path: a ``.png`` file in an existing folder."""
-    target = Path(path)
-    if target.suffix.lower() != ".png":
-        raise ParameterError(
-            f"output {path!r} has suffix {target.suffix or '(none)'!r}; expected .png"
-        )
-    if not target.parent.resolve().is_dir():
-        raise ParameterError(
-            f"output folder {str(target.parent)!r} does not exist; expected an existing folder"
-        )
-    return target
-
-
 def _builder(args: argparse.Namespace, rig: Rig | None) -> Callable[[Path], Figure]:
     def build(path: Path) -> Figure:
         loaded = load_input(path)
         if loaded.timeline is not None:
             return authoring_figure(loaded.timeline, rig=rig, start=args.start, end=args.end,
                                     top_shapes=args.shapes)  # fmt: skip
-        return curves_figure(loaded.curves, name=f"{path.name} ({loaded.kind})", rig=rig,
-                             start=args.start, end=args.end, top_shapes=args.shapes)  # fmt: skip
+        title = f"{path.name} ({loaded.kind}) — AU curves by face region"
+        return curves_figure(loaded.curves, rig=rig, start=args.start, end=args.end,
+                             top_shapes=args.shapes, title=title)  # fmt: skip
 
     return build
 
@@ -101,7 +88,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     """Add the ``plot`` command to the ``avatardrive`` command line."""
     plot = commands.add_parser(
         "plot",
-        help="plot the AU curves of a timeline, curve file or take by face region (window or PNG)",
+        help="plot a timeline's AU curves by face region (window or PNG)",
         description="Plot a timeline for authoring: its AU curves grouped by face region (left "
         "side solid, right side dashed), its events as labelled spans, and with --rig the weights "
         "of the rig's most active shapes. Opens a window, or writes a PNG with -o. Needs the gui "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import time
 from collections.abc import Sequence
@@ -13,8 +14,15 @@ from avatardrive.cli._console import progress, table
 from avatardrive.cli._summary import PEAK_COLUMNS, blink_summary, event_peaks, peak_rows
 from avatardrive.curves import CURVE_SUFFIXES, write_curves
 from avatardrive.errors import ParameterError
+from avatardrive.facs import CHANNELS
 from avatardrive.retarget import load_rig
-from avatardrive.synth import emotion_library, render, resolve_timeline, timeline_duration
+from avatardrive.synth import (
+    emotion_library,
+    mood_map,
+    render,
+    resolve_timeline,
+    timeline_duration,
+)
 from avatardrive.timeline import load_timeline
 
 __all__ = ["check_output", "register"]
@@ -69,8 +77,9 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     timeline = load_timeline(args.timeline)
     resolved = resolve_timeline(timeline)
     duration = timeline_duration(timeline, resolved)
+    mood = f", {len(timeline.mood)} mood keys" if timeline.mood else ""
     out.write(
-        f"{args.timeline}: ok - {len(timeline.events)} events, {duration:.2f} s at "
+        f"{args.timeline}: ok - {len(timeline.events)} events{mood}, {duration:.2f} s at "
         f"{timeline.fps:g} fps, seed {timeline.seed}, blend {timeline.blend}\n"
     )
     return 0
@@ -87,7 +96,44 @@ def _au_list(items: Sequence[tuple[object, float]]) -> str:
     return "+".join(parts)
 
 
+def _mood_lines(valence: float, arousal: float) -> list[str]:
+    """What a mood maps to: its strength and direction, the emotions mixed, the AUs shown."""
+    library = emotion_library()
+    moods = mood_map(library)
+    frame = moods.frame(valence, arousal)
+    weights = moods.weights([valence], [arousal])[0]
+    angle = math.degrees(math.atan2(arousal, valence)) % 360.0
+    strength = float(weights.sum())
+    lines = [
+        f"mood valence {valence:+.2f}, arousal {arousal:+.2f}: direction {angle:.0f} degrees, "
+        f"strength {strength:.2f}"
+    ]
+    placed = {p.emotion: p for p in library.circumplex}
+    for index in sorted(range(len(moods.names)), key=lambda i: -weights[i]):
+        if weights[index] < 0.005:
+            continue
+        point = placed[moods.names[index]]
+        lines.append(
+            f"  {weights[index]:5.2f} x {point.emotion:<22} at ({point.valence:+.2f}, "
+            f"{point.arousal:+.2f})"
+        )
+    sides: dict[str, list[float]] = {}
+    for name, value in zip(CHANNELS, frame.tolist(), strict=True):
+        sides.setdefault(name.split("_")[0], []).append(value)
+    shown = [
+        f"{au} {max(values):.2f}" if max(values) - min(values) < 0.005
+        else f"{au} {values[0]:.2f}/{values[1]:.2f} (L/R)"
+        for au, values in sorted(sides.items(), key=lambda item: -max(item[1]))
+        if max(values) >= 0.01
+    ]  # fmt: skip
+    lines.append("  AUs: " + (", ".join(shown) if shown else "none (a neutral face)"))
+    return lines
+
+
 def _cmd_emotions(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.mood is not None:
+        out.write("\n".join(_mood_lines(*args.mood)) + "\n")
+        return 0
     library = emotion_library()
     if args.set is not None and args.set not in library.sets:
         raise ParameterError(
@@ -107,6 +153,16 @@ def _cmd_emotions(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         table(out, columns, rows, title=f"[{set_name}] {info.title}",
               caption=f"source: {info.source}")  # fmt: skip
     return 0
+
+
+def _mood_value(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number; expected -1 to 1") from None
+    if not (math.isfinite(value) and -1.0 <= value <= 1.0):
+        raise argparse.ArgumentTypeError(f"{text!r} is out of range; expected -1 to 1")
+    return value
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -153,4 +209,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     emotions.add_argument("--set", help="only this prototype set (canonical, dong, ...)")
     emotions.add_argument("--sources", action="store_true", help="show each prototype's source")
+    emotions.add_argument(
+        "--mood",
+        nargs=2,
+        type=_mood_value,
+        metavar=("VALENCE", "AROUSAL"),
+        help="print what a mood (valence and arousal in [-1, 1]) maps to: the emotions mixed "
+        "and the AUs shown",
+    )
     emotions.set_defaults(func=_cmd_emotions)

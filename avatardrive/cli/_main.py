@@ -20,8 +20,11 @@ from typing import TextIO
 from avatardrive import __version__
 from avatardrive.cli import (
     _cmd_live,
+    _cmd_models,
     _cmd_plot,
+    _cmd_preview,
     _cmd_puppet,
+    _cmd_recognize,
     _cmd_rig,
     _cmd_stream,
     _cmd_timeline,
@@ -31,8 +34,10 @@ from avatardrive.errors import AvatarDriveError
 
 __all__ = ["main", "run"]
 
-_COMMAND_MODULES = (_cmd_timeline, _cmd_rig, _cmd_stream, _cmd_live, _cmd_plot, _cmd_puppet,
-                    _cmd_vrchat)
+_COMMAND_MODULES = (
+    _cmd_timeline, _cmd_rig, _cmd_stream, _cmd_live, _cmd_models, _cmd_plot, _cmd_puppet,
+    _cmd_vrchat, _cmd_recognize, _cmd_preview,
+)  # fmt: skip
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -33,7 +33,8 @@ def event_peaks(curves: Curves, resolved: Sequence[ResolvedEvent]) -> list[AUPea
     times = curves.times()
     for event in resolved:
         first = max(0, int(np.ceil((event.start - curves.start) * curves.fps)))
-        stop = min(curves.n_frames, int(np.floor((event.end - curves.start) * curves.fps)) + 2)
+        end = min(event.end, curves.start + curves.duration)  # a hold lasts to the end
+        stop = min(curves.n_frames, int(np.floor((end - curves.start) * curves.fps)) + 2)
         if stop <= first:
             continue
         numbers = sorted({channel_unit(int(c)) for c in event.channels})

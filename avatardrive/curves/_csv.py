@@ -206,7 +206,7 @@ def _csv_table(
             where=line_of(row),
         )
     time = data[:, 0]
-    n = time.shape[0]
+    n = int(time.shape[0])
     check_increasing(time, source, line_of)
     if fps is not None:
         rate = fps
@@ -242,7 +242,7 @@ def _infer_fps(time: Float64Array) -> float:
     the precision it is written with (10 significant digits), so that short files of, say,
     29.97 fps read back as 29.97; failing that, rounded to 6 decimals.
     """
-    n = time.shape[0]
+    n = int(time.shape[0])
     raw = (n - 1) / float(time[-1] - time[0])
     nearest = round(raw)
     if nearest > 0 and abs(raw - nearest) <= 1e-6 * raw:
@@ -259,7 +259,7 @@ def _simplest_fitting_fps(time: Float64Array, raw: float) -> float | None:
     exponent = np.floor(np.log10(np.where(magnitude > 0, magnitude, 1.0)))
     half_unit = np.where(magnitude > 0, 0.5 * 10.0 ** (exponent - (_TIME_DIGITS - 1)), 0.0)
     tolerance = half_unit + half_unit[0] + 8 * np.finfo(np.float64).eps * float(magnitude.max())
-    n = time.shape[0]
+    n = int(time.shape[0])
     span = float(time[-1] - time[0])
     slack = float(tolerance[-1])
     lowest = (n - 1) / (span + slack)

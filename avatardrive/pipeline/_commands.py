@@ -13,6 +13,7 @@ from avatardrive.transport import (
     ControlCommand,
     ControlListener,
     Neutral,
+    SetMood,
     TriggerAU,
     TriggerEmotion,
 )
@@ -72,6 +73,8 @@ class CommandRouter:
             self._mixer.trigger_aus(
                 {command.channel: command.intensity}, now=now, duration=command.duration
             )
+        elif isinstance(command, SetMood):
+            self._mixer.set_mood(command.valence, command.arousal, now=now, ease=command.ease)
         elif isinstance(command, Neutral):
             self._mixer.neutral(now=now)
         elif isinstance(command, Calibrate):

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from avatardrive.tracking import Frame, FrameSource
+from avatardrive.tracking import FrameSource, VideoFrame
 
 __all__ = ["Captured", "FramePump"]
 
@@ -21,7 +21,7 @@ __all__ = ["Captured", "FramePump"]
 class Captured:
     """A frame and the time it counts as captured (clock seconds)."""
 
-    frame: Frame
+    frame: VideoFrame
     captured: float
 
 
@@ -118,7 +118,7 @@ class FramePump:
             self._next = Captured(frame, self._due(frame, read_at))
         return self._next
 
-    def _due(self, frame: Frame, read_at: float) -> float:
+    def _due(self, frame: VideoFrame, read_at: float) -> float:
         if not self.realtime:
             return read_at
         if self._origin is None:

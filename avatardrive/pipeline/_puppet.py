@@ -33,7 +33,7 @@ from avatardrive.pipeline._routes import Route
 from avatardrive.pipeline._step import FrameStep
 from avatardrive.retarget import Rig
 from avatardrive.synth import Layer, Mixer
-from avatardrive.tracking import Frame, TrackResult
+from avatardrive.tracking import TrackResult, VideoFrame
 from avatardrive.transport import ControlListener
 
 __all__ = [
@@ -80,7 +80,7 @@ class FaceTracker(Protocol):
     @property
     def calibrating(self) -> bool: ...
 
-    def update(self, frame: Frame) -> TrackResult: ...
+    def update(self, frame: VideoFrame) -> TrackResult: ...
 
     def recalibrate(self, seconds: float | None = None) -> None: ...
 
@@ -269,12 +269,12 @@ class PuppetController:
 
     # -- the loop ---------------------------------------------------------------------------
 
-    def step(self, frame: Frame, *, captured: float | None = None) -> PuppetState:
+    def step(self, frame: VideoFrame, *, captured: float | None = None) -> PuppetState:
         """Track ``frame``, mix the layers on top, send the result to every route.
 
         Parameters
         ----------
-        frame : Frame
+        frame : VideoFrame
             The next input frame.
         captured : float, optional
             When the frame was captured, on the controller's clock (default: now). The reported
@@ -306,7 +306,8 @@ class PuppetController:
         return (len(times) - 1) / span if span > 0 else 0.0
 
     def _state(
-        self, frame: Frame, result: TrackResult, out: FloatArray, *, latency: float, rate: float
+        self, frame: VideoFrame, result: TrackResult, out: FloatArray, *, latency: float,
+        rate: float,
     ) -> PuppetState:
         weights = np.empty(len(self.rig.shape_names), dtype=np.float32)
         self.rig.forward_frame(out, out=weights)

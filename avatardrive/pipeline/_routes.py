@@ -13,6 +13,7 @@ from numpy.typing import NDArray
 from avatardrive.errors import AvatarDriveError
 from avatardrive.facs import CHANNELS, N_CHANNELS
 from avatardrive.retarget import Rig, VRCFTParameters, load_rig
+from avatardrive.synth import EmotionReader
 from avatardrive.transport import (
     Destination,
     Frame,
@@ -61,8 +62,9 @@ def open_routes(urls: Sequence[str], *, rig: str | None = None) -> list[Route]:
             destination: Destination = parse_destination(url)
             rig_name = destination.rig if (rig is None or _rig_given(url)) else rig
             loaded = load_rig(rig_name)
+            reader = EmotionReader() if destination.emotions else None  # osc://...?emotions=1
             sink = open_sink(destination, ranges=ValueRange(0.0, loaded.scale),
-                             parameters=VRCFTParameters)  # fmt: skip
+                             parameters=VRCFTParameters, readout=reader)  # fmt: skip
             routes.append(Route(destination.url, loaded, sink))
     except BaseException:
         for route in routes:

@@ -143,7 +143,8 @@ def box_lsq(
     float64 array, shape (n,), or None
         The minimizer, or ``None`` if the active set did not settle within ``MAX_ITERATIONS``.
     """
-    inverse = np.linalg.inv(hessian) if inverse is None else inverse
+    if inverse is None:
+        inverse = np.asarray(np.linalg.inv(hessian), dtype=np.float64)
     a = np.where(start < SNAP, 0.0, np.where(start > 1.0 - SNAP, 1.0, start))
     free = (a > 0.0) & (a < 1.0)
     limit = tol * (1.0 + float(np.abs(g).max(initial=0.0)))

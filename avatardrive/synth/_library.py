@@ -26,6 +26,7 @@ from avatardrive.facs import AUKey, intensity_value, parse_au_key
 
 __all__ = [
     "LIBRARY_VERSION",
+    "CircumplexPoint",
     "EmotionLibrary",
     "Prototype",
     "PrototypeSet",
@@ -140,6 +141,29 @@ class Prototype:
         return tuple(k.number for k, _ in self.aus)
 
 
+@dataclass(frozen=True)
+class CircumplexPoint:
+    """Where a prototype sits in the valence-arousal plane (the circumplex of affect).
+
+    Attributes
+    ----------
+    emotion
+        The prototype's qualified name, e.g. ``"canonical:happiness"``.
+    valence, arousal
+        Coordinates in [-1, 1].
+    source
+        Where the position comes from.
+    note
+        Choices made (may be empty).
+    """
+
+    emotion: str
+    valence: float
+    arousal: float
+    source: str
+    note: str = ""
+
+
 def _normalise(name: str) -> str:
     """Lowercase; runs of spaces and hyphens become one underscore."""
     return re.sub(r"[\s\-]+", "_", name.strip().lower())
@@ -166,8 +190,15 @@ class EmotionLibrary:
     Iterating yields the prototypes in file order.
     """
 
-    def __init__(self, sets: Mapping[str, PrototypeSet], prototypes: Iterable[Prototype]) -> None:
+    def __init__(
+        self,
+        sets: Mapping[str, PrototypeSet],
+        prototypes: Iterable[Prototype],
+        *,
+        circumplex: Iterable[CircumplexPoint] = (),
+    ) -> None:
         self._sets: Mapping[str, PrototypeSet] = MappingProxyType(dict(sets))
+        self._circumplex = tuple(circumplex)
         self._prototypes = tuple(prototypes)
         self._by_set: dict[str, dict[str, Prototype]] = {name: {} for name in self._sets}
         for p in self._prototypes:
@@ -176,6 +207,11 @@ class EmotionLibrary:
             if p.name in self._by_set[p.set]:
                 raise ParameterError(f"prototype {p.qualified_name!r} appears twice")
             self._by_set[p.set][p.name] = p
+
+    @property
+    def circumplex(self) -> tuple[CircumplexPoint, ...]:
+        """The prototypes placed in the valence-arousal plane (used by the mood track)."""
+        return self._circumplex
 
     @property
     def sets(self) -> Mapping[str, PrototypeSet]:
@@ -195,10 +231,22 @@ class EmotionLibrary:
         set_name = _normalise(name)
         if set_name not in self._by_set:
             known = ", ".join(self._by_set)
+            close = difflib.get_close_matches(set_name, list(self._by_set), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
             raise ParameterError(
-                f"unknown emotion set {name!r} in {what}; expected one of {known} {_HINT}"
+                f"unknown emotion set {name!r} in {what}{hint}; expected one of {known} {_HINT}"
             )
         return set_name
+
+    def set_name(self, name: str) -> str:
+        """The set called ``name`` (case-insensitive).
+
+        Raises
+        ------
+        ParameterError
+            No such set; the message suggests the closest one.
+        """
+        return self._check_set(name, "prototypes")
 
     def names(self, *, set: str | None = None) -> tuple[str, ...]:
         """Prototype names, in file order.
@@ -233,7 +281,9 @@ class EmotionLibrary:
         Raises
         ------
         ParameterError
-            Unknown set, or unknown name (the message suggests close matches).
+            Unknown set, an unknown name (the message suggests close matches), or an ambiguous
+        one: an unqualified name found only in a set searched later (``"sad"`` is ``du:sad``)
+        while a set searched earlier has a prototype of the same stem (``canonical:sadness``).
         """
         if not isinstance(name, str) or not name.strip():
             raise ParameterError(f"emotion name {name!r}; expected a non-empty string {_HINT}")
@@ -250,11 +300,30 @@ class EmotionLibrary:
             found = next(
                 (self._by_set[s][wanted] for s in order if wanted in self._by_set[s]), None
             )
+            if found is not None:
+                self._check_ambiguous(name, found, order)
         if found is not None:
             return found
         close = self._suggest(wanted, order)
         suggestion = f"; did you mean {_quote_list(close)}?" if close else ""
         raise ParameterError(f"unknown emotion {name!r}{suggestion} {_HINT}")
+
+    def _check_ambiguous(self, name: str, found: Prototype, order: list[str]) -> None:
+        if "." in found.name:  # a variant names its emotion exactly
+            return
+        earlier = order[: order.index(found.set)]
+        rivals = [
+            self._by_set[s][n].qualified_name
+            for s in earlier
+            for n in self._by_set[s]
+            if "." not in n and _same_stem(n, found.name)
+        ]
+        if rivals:
+            candidates = _quote_list([found.qualified_name, *dict.fromkeys(rivals)])
+            raise ParameterError(
+                f"emotion {name!r} is ambiguous: it could be {candidates}; expected one of these "
+                f"names {_HINT}"
+            )
 
     def _suggest(self, wanted: str, order: list[str]) -> list[str]:
         """Close matches: qualified for a qualified name, else from the searched sets first."""
@@ -272,6 +341,16 @@ class EmotionLibrary:
         for p in self._prototypes:
             first.setdefault(p.name, p.qualified_name)
         return [first[m] for m in difflib.get_close_matches(wanted, list(first), n=3)]
+
+
+def _same_stem(a: str, b: str) -> bool:
+    """``sad``/``sadness``, ``angry``/``anger``, ``awe``/``awed``: one begins the other, or they
+    differ only in their last two letters."""
+    if a.startswith(b) or b.startswith(a):
+        return True
+    common = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y),
+                  min(len(a), len(b)))  # fmt: skip
+    return common >= max(3, min(len(a), len(b)) - 2)
 
 
 # --------------------------------------------------------------------------------------------
@@ -461,7 +540,7 @@ def parse_library(text: str, *, source: str = _SOURCE) -> EmotionLibrary:
         "version",
         f"{version!r}; expected {LIBRARY_VERSION}",
     )
-    unknown = sorted(set(data) - {"version", "sets", "prototypes"})
+    unknown = sorted(set(data) - {"version", "sets", "prototypes", "circumplex"})
     r.require(not unknown, None, f"unknown top-level keys {unknown}")
     sets = _parse_sets(r, data.get("sets"))
     raw_prototypes = data.get("prototypes")
@@ -482,7 +561,40 @@ def parse_library(text: str, *, source: str = _SOURCE) -> EmotionLibrary:
         )
     empty = [s for s in sets if not any(p.set == s for p in prototypes)]
     r.require(not empty, "sets", f"sets without prototypes: {', '.join(empty)}")
-    return EmotionLibrary(sets, prototypes)
+    circumplex = _parse_circumplex(r, data.get("circumplex", []), set(seen))
+    return EmotionLibrary(sets, prototypes, circumplex=circumplex)
+
+
+_CIRCUMPLEX_KEYS = frozenset({"emotion", "valence", "arousal", "source", "note"})
+
+
+def _parse_circumplex(r: _Reader, raw: Any, known: set[str]) -> list[CircumplexPoint]:
+    r.require(isinstance(raw, list), "circumplex", "expected [[circumplex]] entries")
+    points: list[CircumplexPoint] = []
+    for i, entry in enumerate(raw):
+        where = f"circumplex[{i}]"
+        entry = r.table(entry, where)
+        keys = set(entry)
+        r.require(keys <= _CIRCUMPLEX_KEYS and _CIRCUMPLEX_KEYS - {"note"} <= keys, where,
+                  f"keys {sorted(keys)}; expected emotion, valence, arousal, source (and note)")
+        emotion = r.text(entry["emotion"], f"{where}.emotion")
+        r.require(emotion in known, f"{where}.emotion",
+                  f"{emotion!r}; expected a qualified prototype name such as 'canonical:anger'")
+        r.require(all(p.emotion != emotion for p in points), f"{where}.emotion",
+                  f"{emotion!r} is placed twice")
+        coordinates = []
+        for axis in ("valence", "arousal"):
+            value = entry[axis]
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+            r.require(ok and -1.0 <= float(value) <= 1.0, f"{where}.{axis}",
+                      f"{value!r}; expected a number in [-1, 1]")
+            coordinates.append(float(value))
+        r.require(math.hypot(*coordinates) > 0.1, where,
+                  "too close to neutral; expected a direction in the plane")
+        points.append(CircumplexPoint(emotion, coordinates[0], coordinates[1],
+                                      r.text(entry["source"], f"{where}.source"),
+                                      r.text(entry.get("note", ""), f"{where}.note", empty=True)))
+    return points
 
 
 @cache

@@ -4,6 +4,9 @@ The base is whatever is playing (a rendered timeline, a tracked face). Triggers 
 messages or hotkeys - are timeline events resolved at the moment they arrive and evaluated per
 frame with the same envelopes as a render. ``neutral`` releases every triggered layer from wherever
 it is with a minimum-jerk offset, so nothing jumps.
+
+A mood (valence, arousal; ``/avatardrive/mood``) adds a background expression under the triggered
+layers; a new mood is eased to from wherever the mood is, never stepped.
 """
 
 from __future__ import annotations
@@ -17,8 +20,9 @@ from numpy.typing import NDArray
 from avatardrive.errors import ParameterError, TimelineError
 from avatardrive.facs import N_CHANNELS
 from avatardrive.synth._envelope import envelope, min_jerk
-from avatardrive.synth._library import EmotionLibrary
-from avatardrive.synth._resolve import ResolvedEvent, resolve_event
+from avatardrive.synth._library import EmotionLibrary, emotion_library
+from avatardrive.synth._mood import MoodMap, check_mood, mood_map
+from avatardrive.synth._resolve import ResolvedEvent, event_curves, resolve_event
 from avatardrive.timeline import Event, Style
 
 __all__ = ["Layer", "Mixer"]
@@ -37,10 +41,13 @@ class Layer:
     def values(self, now: float) -> NDArray[np.float64]:
         """Values of the event's channels at ``now``, shape (k,)."""
         event = self.event
-        since = now - event.start - event.delays
-        value = event.amplitudes * envelope(
-            since, onset=event.onsets, apex=event.apex, offset=event.offset
-        )
+        if event.moves is not None:  # keyframed or held
+            value = event_curves(event, np.array([now - event.start]), weights=False)[0][:, 0]
+        else:
+            since = now - event.start - event.delays
+            value = event.amplitudes * envelope(
+                since, onset=event.onsets, apex=event.apex, offset=event.offset
+            )
         if self.released_at is None or self.release_from is None:
             return value
         fade = 1.0 - min_jerk((now - self.released_at) / Mixer.RELEASE)
@@ -75,6 +82,9 @@ class Mixer:
 
     #: Seconds a released layer takes to fade out.
     RELEASE = 0.4
+    #: A new mood is eased to over ``MOOD_EASE[0] + MOOD_EASE[1] * distance`` seconds (distance in
+    #: the valence-arousal plane; our choice: a mood is slower than an expression's onset).
+    MOOD_EASE = (0.5, 1.0)
 
     def __init__(
         self,
@@ -86,10 +96,15 @@ class Mixer:
     ) -> None:
         self._seed = seed
         self._asymmetry = avatar_asymmetry
-        self._prototypes = prototypes
+        self._prototypes = (library or emotion_library()).set_name(prototypes)
         self._library = library
         self._layers: list[Layer] = []
         self._triggered = 0
+        self._mood_map: MoodMap | None = None
+        self._mood_from = (0.0, 0.0)
+        self._mood_to = (0.0, 0.0)
+        self._mood_began = 0.0
+        self._mood_ease = 1.0
 
     @property
     def layers(self) -> tuple[Layer, ...]:
@@ -157,6 +172,37 @@ class Mixer:
             ) from None
         return self.trigger(event, now=now)
 
+    def set_mood(
+        self, valence: float, arousal: float, *, now: float, ease: float | None = None
+    ) -> None:
+        """Move the background mood to (``valence``, ``arousal``), both in [-1, 1].
+
+        The mood travels in a straight line from where it is at ``now`` with a minimum-jerk time
+        course over ``ease`` seconds (default :attr:`MOOD_EASE`, growing with the distance).
+
+        Raises
+        ------
+        ParameterError
+            Coordinates outside [-1, 1], or an ease that is not a positive number of seconds.
+        """
+        check_mood(valence, arousal)
+        here = self.mood(now)
+        distance = float(np.hypot(valence - here[0], arousal - here[1]))
+        if ease is None:
+            ease = self.MOOD_EASE[0] + self.MOOD_EASE[1] * distance
+        if not (np.isfinite(ease) and ease > 0):
+            raise ParameterError(f"mood ease {ease!r}; expected a number of seconds above 0")
+        if self._mood_map is None:
+            self._mood_map = mood_map(self._library)
+        self._mood_from, self._mood_to = here, (float(valence), float(arousal))
+        self._mood_began, self._mood_ease = now, float(ease)
+
+    def mood(self, now: float) -> tuple[float, float]:
+        """The (valence, arousal) of the mood at ``now``."""
+        progress = float(min_jerk((now - self._mood_began) / self._mood_ease))
+        (v0, a0), (v1, a1) = self._mood_from, self._mood_to
+        return v0 + (v1 - v0) * progress, a0 + (a1 - a0) * progress
+
     def neutral(self, *, now: float) -> None:
         """Release every triggered layer: each fades from where it is to rest over RELEASE s."""
         self._layers = [
@@ -173,7 +219,7 @@ class Mixer:
         now: float,
         out: NDArray[np.float32] | None = None,
     ) -> NDArray[np.float32]:
-        """The mixed frame at ``now``: the base with every layer on top (maximum), in [0, 1].
+        """The mixed frame at ``now``: base, mood and every layer on top (maximum), in [0, 1].
 
         Parameters
         ----------
@@ -195,6 +241,11 @@ class Mixer:
             if base is not result:
                 np.copyto(result, base)
             np.nan_to_num(result, copy=False, nan=0.0, posinf=1.0, neginf=0.0)
+        if self._mood_map is not None:
+            valence, arousal = self.mood(now)
+            if valence or arousal:
+                np.maximum(result, self._mood_map.frame(valence, arousal), out=result,
+                           casting="unsafe")  # fmt: skip
         self._layers = [layer for layer in self._layers if not layer.finished(now)]
         for layer in self._layers:
             channels = layer.event.channels

@@ -16,9 +16,10 @@ from avatardrive.curves import Curves
 from avatardrive.errors import TimelineError
 from avatardrive.facs import CHANNELS, N_CHANNELS, channels_of
 from avatardrive.synth._blinks import BlinkSchedule, blink_schedule
-from avatardrive.synth._envelope import apex_sag, envelope
+from avatardrive.synth._envelope import envelope
 from avatardrive.synth._library import EmotionLibrary
-from avatardrive.synth._resolve import ResolvedEvent, resolve_timeline
+from avatardrive.synth._mood import mood_curves
+from avatardrive.synth._resolve import ResolvedEvent, event_curves, resolve_timeline
 from avatardrive.timeline import Timeline
 
 __all__ = ["MAX_RENDER_BYTES", "event_values", "render", "render_resolved", "timeline_duration"]
@@ -34,16 +35,20 @@ def timeline_duration(timeline: Timeline, resolved: Sequence[ResolvedEvent]) -> 
     """The timeline's duration, or the end of its last event + 1 s."""
     if timeline.duration is not None:
         return timeline.duration
-    return max((event.end for event in resolved), default=0.0) + _TAIL
+    ends = (event.end if math.isfinite(event.end) else event.settled for event in resolved)
+    mood = (key.at for key in timeline.mood)
+    return max(max(ends, default=0.0) + _TAIL, max(mood, default=0.0))
 
 
 def _span(start: float, end: float, fps: float, n_frames: int) -> tuple[int, int]:
     first = max(0, math.ceil(start * fps - 1e-9))
+    if not math.isfinite(end):  # a hold: to the end of the timeline
+        return first, n_frames
     return first, min(n_frames, math.floor(end * fps) + 2)
 
 
 def event_values(
-    event: ResolvedEvent, *, fps: float, n_frames: int
+    event: ResolvedEvent, *, fps: float, n_frames: int, weights: bool = True
 ) -> tuple[int, NDArray[np.float64], NDArray[np.float64]]:
     """One event's curves over its own frames.
 
@@ -54,27 +59,21 @@ def event_values(
     values : ndarray, shape (frames, k)
         Values of the event's channels (``event.channels``).
     weights : ndarray, shape (frames, k)
-        The unit envelopes (0-1), used as layer weights by the ``priority`` policy.
+        The unit envelopes (0-1), used as layer weights by the ``priority`` policy (the values
+        again when not asked for).
     """
     first, stop = _span(event.start, event.end, fps, n_frames)
+    if event.cut is not None:  # frames from the handover on belong to the event taking over
+        stop = min(stop, max(first, math.ceil(event.cut * fps - 1e-9)))
     t = np.arange(first, stop, dtype=np.float64) / fps - event.start
-    since = t[None, :] - event.delays[:, None]
-    onsets = event.onsets[:, None]
-    unit = envelope(since, onset=onsets, apex=event.apex, offset=event.offset)
-    if event.apex_depth > 0.0:
-        unit *= apex_sag(
-            since,
-            onset=onsets,
-            apex=np.full_like(onsets, event.apex),
-            depth=event.apex_depth,
-            frequencies=event.frequencies,
-            phases=event.phases,
-        )
-    return first, (unit * event.amplitudes[:, None]).T, unit.T
+    values, unit = event_curves(event, t, weights=weights)
+    return first, values.T, (values if unit is None else unit).T
 
 
 def _apply(out: NDArray[np.float32], event: ResolvedEvent, *, fps: float, policy: str) -> None:
-    first, values, weights = event_values(event, fps=fps, n_frames=out.shape[0])
+    first, values, weights = event_values(
+        event, fps=fps, n_frames=out.shape[0], weights=policy == "priority"
+    )
     if values.shape[0] == 0:
         return
     rows = slice(first, first + values.shape[0])
@@ -119,8 +118,9 @@ def render_resolved(
     policy: str = "max",
     blinks: BlinkSchedule | None = None,
     progress: Progress | None = None,
+    base: NDArray[np.float32] | None = None,
 ) -> NDArray[np.float32]:
-    """Combine resolved events (and blinks) into an AU array.
+    """Combine resolved events (and blinks) into an AU array, over a base (the mood).
 
     Parameters
     ----------
@@ -134,13 +134,16 @@ def render_resolved(
         Blinks, always combined by maximum.
     progress
         Called with the fraction done, now and then.
+    base : ndarray of float32, shape (n_frames, N_CHANNELS), optional
+        What the events layer on (the mood track's expression), combined by the same policy;
+        written into and returned. Zeros (a neutral face) when not given.
 
     Returns
     -------
     ndarray of float32, shape (n_frames, N_CHANNELS)
         Values in [0, 1].
     """
-    out = np.zeros((n_frames, N_CHANNELS), dtype=np.float32)
+    out = np.zeros((n_frames, N_CHANNELS), dtype=np.float32) if base is None else base
     order = list(resolved)
     if policy == "priority":
         order.sort(key=lambda e: (e.priority, e.index))
@@ -211,6 +214,7 @@ def render(
     duration = timeline_duration(timeline, resolved)
     n_frames = _frame_count(timeline, duration, rate, max_bytes)
     blinks = blink_schedule(n_frames / rate, rate=timeline.blink_rate, seed=timeline.seed)
+    base = mood_curves(timeline.mood, n_frames=n_frames, fps=rate, library=library)
     values = render_resolved(
         resolved,
         n_frames=n_frames,
@@ -218,5 +222,6 @@ def render(
         policy=timeline.blend,
         blinks=blinks,
         progress=progress,
+        base=base,
     )
     return Curves(values, fps=rate, start=0.0, names=CHANNELS)

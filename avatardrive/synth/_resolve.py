@@ -8,18 +8,29 @@ and the same timeline renders the same curves bit for bit.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
 
 from avatardrive.errors import ParameterError, TimelineError
 from avatardrive.facs import AUKey, action_unit, channel_unit, channels_of, parse_au_key
+from avatardrive.synth._envelope import apex_sag, envelope
 from avatardrive.synth._library import EmotionLibrary, Prototype, emotion_library
+from avatardrive.synth._schedule import Moves, evaluate_moves, key_moves
 from avatardrive.synth._styles import MICRO, STYLE_DEFAULTS, StyleDefaults
 from avatardrive.timeline import Event, Timeline
 
-__all__ = ["ResolvedEvent", "resolve_event", "resolve_timeline", "side_gains"]
+__all__ = [
+    "ResolvedEvent",
+    "event_curves",
+    "hand_over",
+    "resolve_event",
+    "resolve_timeline",
+    "side_gains",
+]
 
 _EVENT_STREAM = 1  # seed-sequence tags keep event and blink randomness apart
 _SINES = 2  # slow sinusoids per channel shaping the apex sag
@@ -46,6 +57,15 @@ class ResolvedEvent:
         Largest relative apex sag (0 = steady apex).
     frequencies, phases : ndarray of float64, shape (k, 2)
         Sinusoids shaping each channel's apex sag.
+    moves : Moves or None
+        The schedule of a keyframed, held or handed-over event (its envelope instead of onset,
+        apex and offset; no apex sag); ``None`` for a plain event.
+    cut : float or None
+        When a later event takes over (timeline seconds): this event gives nothing from then on.
+    keys : tuple of float
+        Timeline seconds of its intensity keys (for plots).
+    part_of : int or None
+        For the release of AUs an event handed over without sharing them: that event's index.
     """
 
     index: int
@@ -62,13 +82,129 @@ class ResolvedEvent:
     phases: NDArray[np.float64]
     priority: int
     micro: bool
+    moves: Moves | None = None
+    cut: float | None = None
+    keys: tuple[float, ...] = ()
+    part_of: int | None = None
 
     @property
     def end(self) -> float:
-        """When the last channel is back at rest, seconds."""
+        """When the last channel is back at rest (or the event is cut), seconds; ``inf`` while
+        it holds."""
         if self.channels.size == 0:
             return self.start
-        return self.start + float(np.max(self.delays + self.onsets)) + self.apex + self.offset
+        if self.moves is None:
+            end = self.start + float(np.max(self.delays + self.onsets)) + self.apex + self.offset
+        elif self.moves.released:
+            end = self.start + float(np.max(self.delays)) + self.moves.settle
+        else:
+            end = math.inf
+        return end if self.cut is None else min(end, self.cut)
+
+    @property
+    def settled(self) -> float:
+        """When the event has reached its last level (a held one) or its end, seconds."""
+        if self.moves is None or self.channels.size == 0:
+            return self.end
+        return min(self.start + float(np.max(self.delays)) + self.moves.settle,
+                   self.end)  # fmt: skip
+
+
+def event_curves(
+    event: ResolvedEvent, t: NDArray[np.float64], *, weights: bool = True
+) -> tuple[NDArray[np.float64], NDArray[np.float64] | None]:
+    """An event's values at times ``t`` (seconds since its start), ignoring any cut.
+
+    Returns
+    -------
+    values : ndarray, shape (k, len(t))
+    weights : ndarray, shape (k, len(t)), or None
+        How far the event covers lower layers (0-1; the ``priority`` policy), if asked for.
+    """
+    since = t[None, :] - event.delays[:, None]
+    if event.moves is not None:
+        values = evaluate_moves(event.moves, since)
+        return values, evaluate_moves(event.moves.unit(), since) if weights else None
+    onsets = event.onsets[:, None]
+    unit = envelope(since, onset=onsets, apex=event.apex, offset=event.offset)
+    if event.apex_depth > 0.0:
+        unit *= apex_sag(
+            since,
+            onset=onsets,
+            apex=np.full_like(onsets, event.apex),
+            depth=event.apex_depth,
+            frequencies=event.frequencies,
+            phases=event.phases,
+        )
+    return unit * event.amplitudes[:, None], unit
+
+
+def _as_moves(event: ResolvedEvent) -> Moves:
+    """A plain event's envelope as moves (onset, steady apex, offset)."""
+    if event.moves is not None:
+        return event.moves
+    return key_moves(
+        ((0.0, 1.0),),
+        amplitudes=event.amplitudes,
+        onsets=event.onsets,
+        onset=float(np.max(event.onsets, initial=0.0)),
+        apex=event.apex,
+        offset=event.offset,
+        hold=False,
+        onset_base=1.0,
+        onset_per_amplitude=0.0,
+    )
+
+
+def hand_over(
+    earlier: ResolvedEvent, later: ResolvedEvent
+) -> tuple[ResolvedEvent, ResolvedEvent, ResolvedEvent | None]:
+    """A transition: ``later`` takes over from ``earlier`` at its start.
+
+    The earlier event stops at that moment. AU channels both drive move from where the earlier
+    one is to the later one's levels over the later one's onset (and hold there through its
+    per-AU delays), so they never dip below the smaller of the two; channels only the earlier one
+    drives release from where they are with its offset duration.
+
+    Returns
+    -------
+    earlier, later, release
+        The earlier event cut at the handover, the later one starting from the earlier's values,
+        and the release of the earlier's own channels (``None`` if there is nothing to release).
+    """
+    moment = later.start
+    now, _ = event_curves(earlier, np.array([moment - earlier.start]), weights=False)
+    where_now = dict(zip(earlier.channels.tolist(), now[:, 0].tolist(), strict=True))
+    initial = np.array([where_now.get(c, 0.0) for c in later.channels.tolist()])
+    moves = _as_moves(later)
+    later = replace(later, moves=replace(moves, initial=initial))
+    own = [i for i, c in enumerate(earlier.channels.tolist())
+           if c not in set(later.channels.tolist()) and now[i, 0] > _NEGLIGIBLE]  # fmt: skip
+    release = None
+    if own:
+        levels = now[own, 0]
+        release = replace(
+            earlier,
+            name=f"{earlier.name} (release)",
+            start=moment,
+            channels=earlier.channels[own],
+            amplitudes=levels,
+            delays=np.zeros(len(own)),
+            onsets=np.full(len(own), earlier.offset),
+            frequencies=earlier.frequencies[own],
+            phases=earlier.phases[own],
+            moves=Moves(
+                initial=levels,
+                begins=np.zeros(1),
+                durations=np.full((1, len(own)), earlier.offset),
+                targets=np.zeros((1, len(own))),
+                released=True,
+            ),
+            cut=None,
+            keys=(),
+            part_of=earlier.index,
+        )
+    return replace(earlier, cut=moment), later, release
 
 
 def side_gains(avatar: float, event: float = 0.0) -> tuple[float, float]:
@@ -190,6 +326,8 @@ def resolve_event(
     config = _configuration(event, prototype, style, rng)
     strongest = max(value for _, value in config)
     intensity = event.intensity
+    if event.keys is not None:
+        intensity = max(level for _, level in event.keys)
     if intensity is None and prototype is not None:
         intensity = prototype.intensity if prototype.intensity is not None else style.intensity
         if event.micro:
@@ -251,6 +389,19 @@ def resolve_event(
     phases = rng.uniform(0.0, 2.0 * np.pi, (len(numbers), _SINES))
     row_of_au = {number: row for row, number in enumerate(numbers)}
     rows = [row_of_au[channel_unit(c)] for c in channels]
+    moves = None
+    if event.keys is not None or event.hold:
+        moves = key_moves(
+            event.keys or ((0.0, 1.0),),
+            amplitudes=values[:, 0],
+            onsets=values[:, 2],
+            onset=onset,
+            apex=(event.apex or 0.0) if event.keys is not None else apex,
+            offset=offset,
+            hold=event.hold,
+            onset_base=style.onset_base,
+            onset_per_amplitude=style.onset_per_amplitude,
+        )
     return ResolvedEvent(
         index=index,
         name=event.name,
@@ -266,6 +417,8 @@ def resolve_event(
         phases=phases[rows].reshape(-1, _SINES),
         priority=event.priority,
         micro=event.micro,
+        moves=moves,
+        keys=tuple(event.start + at for at, _ in event.keys or ()),
     )
 
 
@@ -281,12 +434,15 @@ def resolve_timeline(
     """
     lib = library or emotion_library()
     if timeline.prototypes not in lib.sets:
+        try:
+            lib.set_name(timeline.prototypes)
+            problem = f"{timeline.prototypes!r}; expected a lowercase set name"
+        except ParameterError as err:
+            problem = err.message
         raise TimelineError(
-            f"unknown prototype set {timeline.prototypes!r}; expected one of {', '.join(lib.sets)}",
-            source=timeline.source,
-            where=timeline.where(None, "prototypes"),
+            problem, source=timeline.source, where=timeline.where(None, "prototypes")
         )
-    resolved = []
+    resolved: list[ResolvedEvent] = []
     for i, event in enumerate(timeline.events):
         try:
             resolved.append(
@@ -303,4 +459,16 @@ def resolve_timeline(
             raise TimelineError(
                 err.message, source=timeline.source, where=timeline.where(i, "emotion")
             ) from None
-    return resolved
+    return _link(resolved, timeline.takers())
+
+
+def _link(resolved: list[ResolvedEvent], takers: Mapping[int, int]) -> list[ResolvedEvent]:
+    """Apply the transitions (earlier index -> later index), earliest handover first, so that a
+    chain A -> B -> C hands B over as it is after taking over from A."""
+    releases = []
+    for earlier, later in sorted(takers.items(), key=lambda item: resolved[item[1]].start):
+        cut, taking, release = hand_over(resolved[earlier], resolved[later])
+        resolved[earlier], resolved[later] = cut, taking
+        if release is not None:
+            releases.append(release)
+    return resolved + releases

@@ -11,11 +11,13 @@ from avatardrive.timeline._format import (
 )
 from avatardrive.timeline._model import (
     BLEND_POLICIES,
+    BLINK_TIMING,
     MAX_EVENT_SECONDS,
     MICRO_MAX_ONSET,
     MICRO_MAX_TOTAL,
     STYLES,
     Event,
+    MoodKey,
     Policy,
     Style,
     Timeline,
@@ -24,12 +26,14 @@ from avatardrive.timeline._model import (
 
 __all__ = [
     "BLEND_POLICIES",
+    "BLINK_TIMING",
     "FORMAT_VERSION",
     "MAX_EVENT_SECONDS",
     "MICRO_MAX_ONSET",
     "MICRO_MAX_TOTAL",
     "STYLES",
     "Event",
+    "MoodKey",
     "Policy",
     "Style",
     "Timeline",

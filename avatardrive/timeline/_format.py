@@ -21,7 +21,7 @@ import tomli_w
 
 from avatardrive._files import atomic_output, read_text
 from avatardrive.errors import TimelineError
-from avatardrive.timeline._model import Event, Timeline
+from avatardrive.timeline._model import Event, MoodKey, Timeline
 
 __all__ = [
     "FORMAT_VERSION",
@@ -47,13 +47,16 @@ _TOP_KEYS = (
     "avatar",
     "blink",
     "events",
+    "mood",
 )
 _AVATAR_KEYS = ("asymmetry",)
 _BLINK_KEYS = ("rate",)
 _EVENT_KEYS = (
     "emotion", "aus", "start", "intensity", "onset", "apex", "offset", "style", "micro",
-    "asymmetry", "side_lag", "side", "lags", "priority", "sample", "label",
+    "asymmetry", "side_lag", "side", "lags", "priority", "sample", "label", "from", "after",
+    "hold",
 )  # fmt: skip
+_MOOD_KEYS = ("at", "valence", "arousal")
 
 
 def _unknown_key(key: str, allowed: tuple[str, ...], where: str) -> TimelineError:
@@ -86,9 +89,32 @@ def _event_from_dict(raw: object, index: int) -> Event:
         raise TimelineError(
             "missing key 'start'; expected the event's start in seconds", where=f"{where}.start"
         )
+    if "from" in raw and "after" in raw:
+        raise TimelineError(
+            "both 'from' and 'after'; expected one of them (they mean the same)",
+            where=f"{where}.after",
+        )
     try:
         options: dict[str, Any] = dict(raw)
+        if "from" in options:
+            options["after"] = options.pop("from")
         return Event(**options)
+    except TimelineError as err:
+        raise err.located(where=where) from None
+
+
+def _mood_from_dict(raw: object, index: int) -> MoodKey:
+    where = f"mood[{index}]"
+    if not isinstance(raw, Mapping):
+        raise TimelineError(f"{raw!r}; expected a table {{ at, valence, arousal }}", where=where)
+    _check_keys(raw, _MOOD_KEYS, where)
+    for key in _MOOD_KEYS:
+        if key not in raw:
+            raise TimelineError(
+                f"missing key '{key}'; expected at, valence and arousal", where=f"{where}.{key}"
+            )
+    try:
+        return MoodKey(**dict(raw))
     except TimelineError as err:
         raise err.located(where=where) from None
 
@@ -110,7 +136,7 @@ def timeline_from_dict(
 
     def locate(err: TimelineError) -> TimelineError:
         where = err.where or ""
-        match = re.match(r"(events\[\d+\])?\.?([A-Za-z_]*)", where)
+        match = re.match(r"((?:events|mood)\[\d+\])?\.?([A-Za-z_]*)", where)
         section, key = (match.group(1) or "", match.group(2)) if match else ("", "")
         if not section and key in ("avatar", "blink"):
             section, key = key, where.split(".")[1] if "." in where else ""
@@ -137,6 +163,10 @@ def timeline_from_dict(
         if not isinstance(raw_events, list):
             raise TimelineError(f"{raw_events!r}; expected an array of [[events]]", where="events")
         events = [_event_from_dict(raw, i) for i, raw in enumerate(raw_events)]
+        raw_mood = data.get("mood", [])
+        if not isinstance(raw_mood, list):
+            raise TimelineError(f"{raw_mood!r}; expected an array of [[mood]]", where="mood")
+        mood = [_mood_from_dict(raw, i) for i, raw in enumerate(raw_mood)]
         settings = {
             "fps": data.get("fps", 60.0),
             "duration": data.get("duration"),
@@ -146,12 +176,12 @@ def timeline_from_dict(
             "blend": data.get("blend", "max"),
             "prototypes": data.get("prototypes", "canonical"),
         }
-        return Timeline(events=events, source=source, lines=dict(located), **settings)
+        return Timeline(events=events, mood=mood, source=source, lines=dict(located), **settings)
     except TimelineError as err:
         raise locate(err) from None
 
 
-_HEADER = re.compile(r"^\s*\[\[\s*events\s*\]\]\s*(#.*)?$")
+_HEADER = re.compile(r"^\s*\[\[\s*(events|mood)\s*\]\]\s*(#.*)?$")
 _TABLE = re.compile(r"^\s*\[\s*([A-Za-z_]+)\s*\]\s*(#.*)?$")
 _ANY_TABLE = re.compile(r"^\s*\[")
 _KEY = re.compile(r"^\s*\"?([A-Za-z_][A-Za-z0-9_]*)\"?\s*=")
@@ -160,11 +190,12 @@ _KEY = re.compile(r"^\s*\"?([A-Za-z_][A-Za-z0-9_]*)\"?\s*=")
 def _toml_lines(text: str) -> dict[tuple[str, str], int]:
     """Where each key sits: ``("events[2]", "intensity") -> 14``; ``(section, "")`` the header."""
     found: dict[tuple[str, str], int] = {}
-    section, events = "", -1
+    section, counts = "", {"events": -1, "mood": -1}
     for number, line in enumerate(text.splitlines(), start=1):
-        if _HEADER.match(line):
-            events += 1
-            section = f"events[{events}]"
+        if (header := _HEADER.match(line)) is not None:
+            array = header.group(1)
+            counts[array] += 1
+            section = f"{array}[{counts[array]}]"
             found[(section, "")] = number
         elif (table := _TABLE.match(line)) is not None:
             section = table.group(1)
@@ -241,8 +272,15 @@ def load_timeline(path: str | os.PathLike[str]) -> Timeline:
 def _event_to_dict(event: Event) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key in _EVENT_KEYS:
+        if key == "from":
+            continue
         value = getattr(event, key)
-        defaults = {"style": "spontaneous", "micro": False, "asymmetry": 0.0, "priority": 0}
+        if key == "intensity" and event.keys is not None:
+            value = [list(k) for k in event.keys]
+        if key == "after":
+            key = "from"
+        defaults = {"style": "spontaneous", "micro": False, "asymmetry": 0.0, "priority": 0,
+                    "hold": False}  # fmt: skip
         if (
             value is None
             or (key in defaults and value == defaults[key])
@@ -266,6 +304,9 @@ def timeline_to_dict(timeline: Timeline) -> dict[str, Any]:
     data["avatar"] = {"asymmetry": timeline.asymmetry}
     data["blink"] = {"rate": timeline.blink_rate}
     data["events"] = [_event_to_dict(e) for e in timeline.events]
+    if timeline.mood:
+        data["mood"] = [{"at": k.at, "valence": k.valence, "arousal": k.arousal}
+                        for k in timeline.mood]  # fmt: skip
     return data
 
 
@@ -276,21 +317,25 @@ def _check_finite(value: Any, where: str) -> None:
     if isinstance(value, Mapping):
         for key, inner in value.items():
             _check_finite(inner, f"{where}.{key}")
+    if isinstance(value, list | tuple):
+        for index, inner in enumerate(value):
+            _check_finite(inner, f"{where}[{index}]")
 
 
-def _toml_section(header: str, table: Mapping[str, Any]) -> str:
-    """``header`` then ``table`` written by tomli-w; its tables as ``[events.KEY]`` sub-tables."""
+def _toml_array_table(name: str, table: Mapping[str, Any]) -> str:
+    """``[[name]]`` then ``table`` written by tomli-w; its tables as ``[name.KEY]`` sub-tables."""
     nested = {k: v for k, v in table.items() if isinstance(v, Mapping)}
     plain = {k: v for k, v in table.items() if k not in nested}
-    parts = [header + tomli_w.dumps(plain)]
-    parts += [tomli_w.dumps({"events": {key: value}}) for key, value in nested.items()]
+    parts = [f"[[{name}]]\n" + tomli_w.dumps(plain)]
+    parts += [tomli_w.dumps({name: {key: value}}) for key, value in nested.items()]
     return "\n".join(parts)
 
 
 def dumps_timeline(timeline: Timeline, *, fmt: str = "toml") -> str:
     """The timeline as file text in ``fmt`` ``"toml"`` (written by tomli-w) or ``"json"``.
 
-    tomli-w formats every key and value; the events are joined here as ``[[events]]`` tables,
+    tomli-w formats every key and value; events and mood keys are joined here as ``[[events]]``
+    and ``[[mood]]`` tables,
     because tomli-w alone turns a list of short events into one inline array, which the loader
     cannot give line numbers for. An event's ``aus`` and ``lags`` are ``[events.aus]``
     sub-tables.
@@ -299,19 +344,29 @@ def dumps_timeline(timeline: Timeline, *, fmt: str = "toml") -> str:
     if fmt == "json":
         return json.dumps(data, indent=2, allow_nan=False) + "\n"
     for key, value in data.items():
-        if key != "events":
-            _check_finite(value, key)
-    for index, event in enumerate(data["events"]):
-        _check_finite(event, f"events[{index}]")
-    events = data.pop("events")
+        _check_finite(value, key)
+    arrays = {name: data.pop(name) for name in ("events", "mood") if name in data}
     sections = [tomli_w.dumps(data)]
-    sections += [_toml_section("[[events]]\n", event) for event in events]
+    for name, tables in arrays.items():
+        sections += [_toml_array_table(name, table) for table in tables]
     return "\n".join(sections)
 
 
 def save_timeline(timeline: Timeline, path: str | os.PathLike[str]) -> None:
-    """Write ``timeline`` to ``path`` as TOML, or JSON for a ``.json`` suffix, atomically."""
-    fmt = "json" if Path(path).suffix.lower() == ".json" else "toml"
+    """Write ``timeline`` to ``path``: TOML for ``.toml``, JSON for ``.json``, atomically.
+
+    Raises
+    ------
+    TimelineError
+        Any other suffix (``.yaml`` is not written as TOML under another name).
+    """
+    suffix = Path(path).suffix.lower()
+    if suffix not in (".toml", ".json"):
+        raise TimelineError(
+            f"suffix {suffix or '(none)'!r} is not a timeline format; expected .toml or .json",
+            source=os.fspath(path),
+        )
+    fmt = suffix[1:]
     text = dumps_timeline(timeline, fmt=fmt)
     with atomic_output(path) as f:
         f.write(text)

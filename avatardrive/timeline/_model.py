@@ -18,12 +18,14 @@ from avatardrive.facs import intensity_value, parse_au_key
 
 __all__ = [
     "BLEND_POLICIES",
+    "BLINK_TIMING",
     "MAX_EVENT_SECONDS",
     "MICRO_MAX_ONSET",
     "MICRO_MAX_TOTAL",
     "MIN_PHASE_SECONDS",
     "STYLES",
     "Event",
+    "MoodKey",
     "Policy",
     "Style",
     "Timeline",
@@ -45,7 +47,13 @@ MAX_EVENT_SECONDS = 3600.0
 MICRO_MAX_TOTAL = 0.5
 MICRO_MAX_ONSET = 0.26
 
+#: An explicit blink's onset (closing), apex (held closed) and offset (opening), seconds: inside
+#: the ranges of spontaneous blinks (FACS_DATA.md section 1: closing 60-100 ms, opening 1.5-2.5x
+#: as long).
+BLINK_TIMING = (0.08, 0.02, 0.16)
+
 _EMPTY: Mapping[str, float] = MappingProxyType({})
+Key = tuple[float, float]
 
 
 def _fail(key: str, message: str) -> TimelineError:
@@ -132,6 +140,51 @@ def _lags(value: object) -> Mapping[str, float]:
     return MappingProxyType(result)
 
 
+def _keys(name: str, value: object) -> tuple[Key, ...]:
+    """Intensity keyframes ``[[seconds, level], ...]``: times from the event's start, increasing."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)) or not value:
+        raise _fail(name, f"{value!r}; expected keys [[seconds, level], ...], at least one")
+    keys: list[Key] = []
+    for i, raw in enumerate(value):
+        here = f"{name}[{i}]"
+        if isinstance(raw, (str, bytes)) or not isinstance(raw, (list, tuple)) or len(raw) != 2:
+            raise _fail(here, f"{_short(raw)}; expected a key [seconds, level]")
+        at = _number(here, raw[0], lo=0.0, hi=MAX_EVENT_SECONDS)
+        level = _intensity(here, raw[1])
+        if keys and at <= keys[-1][0]:
+            raise _fail(
+                here,
+                f"key at {at:g} s comes after a key at {keys[-1][0]:g} s; expected keys in "
+                f"increasing time order",
+            )
+        keys.append((at, level))
+    return tuple(keys)
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+@dataclass(frozen=True)
+class MoodKey:
+    """A keyframe of the mood track: at ``at`` seconds the mood is (``valence``, ``arousal``).
+
+    Between keyframes the mood moves along a straight line in the valence-arousal plane with a
+    minimum-jerk time course; before the first and after the last it holds.
+    """
+
+    at: float
+    valence: float
+    arousal: float
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        set_(self, "at", _number("at", self.at, lo=0.0, hi=math.inf))
+        set_(self, "valence", _number("valence", self.valence, lo=-1.0, hi=1.0))
+        set_(self, "arousal", _number("arousal", self.arousal, lo=-1.0, hi=1.0))
+
+
 @dataclass(frozen=True)
 class Event:
     """One event of a timeline: an emotion prototype or an explicit set of AU channels.
@@ -148,7 +201,14 @@ class Event:
         Explicit AU peaks: ``{"AU1": 0.6, "AU14_L": 0.5}``; ``AU12`` = both sides, ``AU12_L``,
         ``L12`` one side, ``U12`` the side named by ``side``. Values floats or letters A-E.
     intensity
-        Peak of the strongest AU, float in [0, 1] or letter A-E; the others scale with it.
+        Peak of the strongest AU, float in [0, 1] or letter A-E; the others scale with it. A list
+        of ``[seconds, level]`` pairs is taken as ``keys``.
+    keys
+        Intensity keyframes ``((seconds, level), ...)``, seconds from the event's start, in
+        increasing order: at each key's time the face starts moving to the key's level (the first
+        move is the onset), with the onset's velocity profile and a duration that grows with the
+        change, as in the event's style. The offset starts from the last key (after ``apex``
+        seconds, default 0).
     onset, apex, offset
         Phase durations.
     style
@@ -168,7 +228,13 @@ class Event:
     sample
         Sample a sub-configuration of the prototype (seeded); default: on for spontaneous style.
     label
-        A name shown in plots.
+        A name shown in plots, and what ``after`` refers to.
+    after
+        The label of an earlier event this one takes over from (``from`` in files): that event
+        stops at this one's start; the AUs both share move from where they are to this event's
+        levels over its onset (never dipping), the AUs only it had release with its offset.
+    hold
+        Keep the apex (or the last key's level) until an event takes over, or the timeline ends.
     """
 
     start: float
@@ -187,9 +253,20 @@ class Event:
     priority: int = 0
     sample: bool | None = None
     label: str | None = None
+    keys: tuple[Key, ...] | None = None
+    after: str | None = None
+    hold: bool = False
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
+        keys_name = "keys"
+        given: object = self.intensity  # a list of keys is accepted here too
+        if isinstance(given, (list, tuple)):
+            if self.keys is not None:
+                raise _fail("intensity", "both a keyframe list and 'keys'; expected one of them")
+            keys_name = "intensity"
+            set_(self, "keys", given)
+            set_(self, "intensity", None)
         if (self.emotion is None) == (self.aus is None):
             raise _fail(
                 "emotion" if self.emotion is not None else "aus",
@@ -221,10 +298,27 @@ class Event:
             raise _fail("priority", f"{self.priority!r}; expected an integer")
         if self.label is not None and not isinstance(self.label, str):
             raise _fail("label", f"{self.label!r}; expected a string")
+        if self.keys is not None:
+            if self.intensity is not None:
+                raise _fail(keys_name, "both keys and an intensity; expected one of them")
+            set_(self, "keys", _keys(keys_name, self.keys))
+        if self.after is not None and (not isinstance(self.after, str) or not self.after.strip()):
+            raise _fail("from", f"{self.after!r}; expected the label of an earlier event")
+        if not isinstance(self.hold, bool):
+            raise _fail("hold", f"{self.hold!r}; expected true or false")
+        if self.hold and self.apex is not None:
+            raise _fail("hold", "hold = true with an apex; expected one of them (hold = open apex)")
         if self.micro:
             self._check_micro()
 
     def _check_micro(self) -> None:
+        for what, used in (("intensity", self.keys), ("hold", self.hold or None)):
+            if used is not None:
+                raise _fail(
+                    what,
+                    f"{'keyframes' if what == 'intensity' else 'hold'} on a micro-expression; "
+                    "expected a plain intensity (a micro-expression lasts under 0.5 s)",
+                )
         if self.onset is not None and self.onset >= MICRO_MAX_ONSET:
             raise _fail(
                 "onset",
@@ -279,6 +373,8 @@ class Timeline:
         How overlapping events combine: ``"max"``, ``"sum"`` (sum and clamp) or ``"priority"``.
     prototypes
         The prototype set unqualified emotion names are looked up in first.
+    mood
+        The mood track: valence-arousal keyframes in time order (``[[mood]]``); empty = none.
     """
 
     events: list[Event] = field(default_factory=list)
@@ -289,6 +385,7 @@ class Timeline:
     blink_rate: float = 17.0
     blend: Policy = "max"
     prototypes: str = "canonical"
+    mood: list[MoodKey] = field(default_factory=list)
     #: Where the timeline was read from, for messages; not part of the model.
     source: str | None = field(default=None, compare=False, repr=False)
     #: Line numbers of keys in the source file: ``(section, key) -> line``; not part of the model.
@@ -328,6 +425,106 @@ class Timeline:
                     f"{event.start:g} s is not before the timeline's duration "
                     f"{self.duration:g} s; expected a start inside the timeline",
                 )
+            if event.keys is not None and self.duration is not None:
+                for k, (at, _) in enumerate(event.keys):
+                    if event.start + at >= self.duration:
+                        raise _fail(
+                            f"events[{i}].intensity[{k}]",
+                            f"key at {at:g} s ({event.start + at:g} s on the timeline) is not "
+                            f"before the timeline's duration {self.duration:g} s; expected keys "
+                            "inside the timeline",
+                        )
+        self._validate_transitions()
+        self._validate_mood()
+
+    def _validate_mood(self) -> None:
+        for i, key in enumerate(self.mood):
+            if not isinstance(key, MoodKey):
+                raise _fail(f"mood[{i}]", f"{_short(key)}; expected a MoodKey")
+            if i and key.at <= self.mood[i - 1].at:
+                raise _fail(
+                    f"mood[{i}].at",
+                    f"{key.at:g} s comes after a mood key at {self.mood[i - 1].at:g} s; expected "
+                    "mood keys in increasing time order",
+                )
+            if self.duration is not None and key.at > self.duration:
+                raise _fail(
+                    f"mood[{i}].at",
+                    f"{key.at:g} s is after the timeline's duration {self.duration:g} s; expected "
+                    "a time inside the timeline",
+                )
+
+    def takers(self) -> dict[int, int]:
+        """Transitions: index of an event taken over -> index of the event taking over.
+
+        Only meaningful on a valid timeline (see :meth:`validate`).
+        """
+        labels = {e.label: i for i, e in enumerate(self.events) if e.label}
+        return {labels[e.after]: i for i, e in enumerate(self.events) if e.after in labels}
+
+    def _validate_transitions(self) -> None:
+        labels: dict[str, list[int]] = {}
+        for i, event in enumerate(self.events):
+            if event.label:
+                labels.setdefault(event.label, []).append(i)
+        taken: dict[int, int] = {}
+        for i, event in enumerate(self.events):
+            if event.after is None:
+                continue
+            where = f"events[{i}].from"
+            found = labels.get(event.after, [])
+            if not found:
+                known = ", ".join(repr(n) for n in labels) or "none"
+                raise _fail(
+                    where,
+                    f"{event.after!r} names no event; expected the label of an earlier event "
+                    f"(labels: {known})",
+                )
+            if len(found) > 1:
+                raise _fail(
+                    where,
+                    f"{event.after!r} labels events {', '.join(map(str, found))}; expected a label "
+                    "used once",
+                )
+            if found[0] in taken:
+                raise _fail(
+                    where,
+                    f"{event.after!r} is already taken over by events[{taken[found[0]]}]; "
+                    "expected one transition from each event",
+                )
+            taken[found[0]] = i
+        for i in taken.values():
+            self._check_chain(i, labels)
+        for before, i in taken.items():
+            first, event = self.events[before], self.events[i]
+            if first.start >= event.start:
+                raise _fail(
+                    f"events[{i}].from",
+                    f"{event.after!r} starts at {first.start:g} s, not before this event's "
+                    f"{event.start:g} s; expected an event that comes earlier",
+                )
+            for k, (at, _) in enumerate(first.keys or ()):
+                if first.start + at >= event.start:
+                    raise _fail(
+                        f"events[{before}].intensity[{k}]",
+                        f"key at {at:g} s ({first.start + at:g} s on the timeline) comes after "
+                        f"the event's end: events[{i}] takes over at {event.start:g} s; "
+                        "expected keys before it",
+                    )
+
+    def _check_chain(self, index: int, labels: dict[str, list[int]]) -> None:
+        path, current = [index], index
+        while (after := self.events[current].after) is not None:
+            current = labels[after][0]
+            if current in path:
+                names = [self.events[j].name for j in path[path.index(current) :]]
+                cycle = " <- ".join(repr(n) for n in [*names, self.events[current].name])
+                raise _fail(
+                    f"events[{index}].from",
+                    f"a cycle of transitions: {cycle}; expected each event to take over from "
+                    "an earlier one",
+                )
+            path.append(current)
 
     def add(self, event: Event) -> Event:
         """Append an event (validated against the timeline's settings) and return it."""
@@ -351,15 +548,37 @@ class Timeline:
         """Add an event of explicit AU peaks, e.g. ``{"AU1": 0.6, "L14": "B"}``."""
         return self.add(Event(start=at, aus=cast(Mapping[str, float], aus), **options))
 
+    def blink(self, *, at: float, closure: float = 1.0, **options: Any) -> Event:
+        """Add one blink (AU45 on both sides) starting at ``at``, closing ``closure`` of the way.
+
+        Timing (closing 80 ms, 20 ms closed, opening 160 ms) from :data:`BLINK_TIMING`; options as
+        in :class:`Event`. Spontaneous blinks come from the ``blink_rate`` on top of these.
+        """
+        onset, apex, offset = BLINK_TIMING
+        options = {"onset": onset, "apex": apex, "offset": offset, "style": "posed",
+                   "side_lag": 0.0, "label": "blink", **options}  # fmt: skip
+        return self.add(Event(start=at, aus={"AU45": closure}, **options))
+
+    def mood_key(self, *, at: float, valence: float, arousal: float) -> MoodKey:
+        """Add a mood keyframe (valence and arousal in [-1, 1]) at ``at`` seconds."""
+        key = MoodKey(at=at, valence=valence, arousal=arousal)
+        self.mood.append(key)
+        try:
+            self.validate()
+        except TimelineError:
+            self.mood.pop()
+            raise
+        return key
+
     def save(self, path: str) -> None:
         """Write the timeline as TOML (``.toml``) or JSON (``.json``), atomically."""
         from avatardrive.timeline._format import save_timeline  # the format sits on the model
 
         save_timeline(self, path)
 
-    def where(self, index: int | None, key: str) -> str:
+    def where(self, index: int | None, key: str, *, section: str = "events") -> str:
         """``"line 12: events[3].intensity"`` or ``"events[3].intensity"`` for messages."""
-        section = "" if index is None else f"events[{index}]"
+        section = "" if index is None else f"{section}[{index}]"
         path = f"{section}.{key}" if section else key
         line = self.lines.get((section, key.split(".")[0])) or self.lines.get((section, ""))
         return f"line {line}: {path}" if line else path

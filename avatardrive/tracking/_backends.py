@@ -1,6 +1,6 @@
-"""Tracking backends: MediaPipe FaceMesh, MediaPipe FaceLandmarker, recorded blendshapes.
+"""Tracking backends: MediaPipe FaceLandmarker (Tasks API), recorded blendshapes.
 
-A backend turns a :class:`Frame` into an :class:`Observation` (or ``None`` when it finds no
+A backend turns a :class:`VideoFrame` into an :class:`Observation` (or ``None`` when it finds no
 face). MediaPipe is imported when a MediaPipe backend is made, never by ``import avatardrive``.
 
 MediaPipe's C++ core writes a few INFO/WARNING lines to stderr when a graph starts (they are not
@@ -9,17 +9,14 @@ Python warnings); set ``GLOG_minloglevel=2`` in the environment before Python st
 
 from __future__ import annotations
 
+import atexit
 import contextlib
-import hashlib
 import logging
 import os
 import sys
-import tempfile
-import urllib.error
-import urllib.request
-import zipfile
+import threading
+import weakref
 from collections.abc import Iterator
-from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, Protocol, Self
 
@@ -30,36 +27,29 @@ from avatardrive._files import display_path
 from avatardrive.errors import TrackingError
 from avatardrive.tracking._arkit import ARKIT_NAMES, arkit_index
 from avatardrive.tracking._estimate import Observation
-from avatardrive.tracking._frames import Frame
+from avatardrive.tracking._frames import VideoFrame, qt_environment_kept
+from avatardrive.tracking._landmarks import pose_from_matrix
+from avatardrive.tracking._model import MODEL_SHA256, find_model, sha256_of
+from avatardrive.tracking._zoom import FaceZoom, ZoomParams
 
 __all__ = [
-    "MODEL_URL",
     "Backend",
     "FaceLandmarkerBackend",
-    "FaceMeshBackend",
     "RecordedBlendshapes",
-    "check_model_file",
-    "fetch_model",
 ]
 
 logger = logging.getLogger("avatardrive.tracking")
 
-#: The official MediaPipe FaceLandmarker bundle (float16, version 1), with blendshapes.
-MODEL_URL = (
-    "https://storage.googleapis.com/mediapipe-models/face_landmarker/face_landmarker/"
-    "float16/1/face_landmarker.task"
-)
-_BLENDSHAPE_MEMBER = "face_blendshapes.tflite"
-_MAX_MODEL_BYTES = 64 * 1024 * 1024
-
 Float32Array = npt.NDArray[np.float32]
+BackendKind = Literal["face", "blendshapes"]
 
 
 class Backend(Protocol):
     """What the :class:`~avatardrive.tracking.Tracker` needs of a backend.
 
-    ``name`` is stored in calibration files (``"facemesh"``, ``"blendshape"``, ``"livelink"``);
-    ``kind`` picks the estimator: ``"landmarks"`` or ``"blendshapes"``.
+    ``name`` is stored in calibration files (``"facelandmarker"``, ``"livelink"``); ``kind``
+    says what its observations hold and so which estimators can run on them: ``"face"``
+    (landmarks, blendshapes and head pose) or ``"blendshapes"`` (recorded weights only).
     """
 
     @property
@@ -69,9 +59,9 @@ class Backend(Protocol):
     def version(self) -> str: ...
 
     @property
-    def kind(self) -> Literal["landmarks", "blendshapes"]: ...
+    def kind(self) -> BackendKind: ...
 
-    def observe(self, frame: Frame) -> Observation | None:
+    def observe(self, frame: VideoFrame) -> Observation | None:
         """What the backend sees in ``frame``; ``None`` when there is no face."""
         ...
 
@@ -103,16 +93,17 @@ def native_stderr_silenced() -> Iterator[None]:
 
 def _mediapipe() -> Any:
     try:
-        import mediapipe  # type: ignore[import-untyped]
+        with qt_environment_kept():  # mediapipe imports OpenCV
+            import mediapipe  # type: ignore[import-untyped]
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise TrackingError(
-            f"MediaPipe is not installed ({exc}); install the 'tracking' extra "
-            f"(see the README for the lean install of mediapipe 0.10.21)"
+            f"MediaPipe is not installed ({exc}); install the 'tracking' extra"
+            f": pip install 'avatardrive[tracking]'"
         ) from None
     return mediapipe
 
 
-def _image_of(frame: Frame, backend: str) -> npt.NDArray[np.uint8]:
+def _image_of(frame: VideoFrame, backend: str) -> npt.NDArray[np.uint8]:
     if frame.image is None:
         raise TrackingError(f"the {backend} backend needs images; frame {frame.index} has none "
                             f"(recorded blendshapes go through RecordedBlendshapes)")
@@ -121,35 +112,6 @@ def _image_of(frame: Frame, backend: str) -> npt.NDArray[np.uint8]:
         raise TrackingError(f"frame {frame.index}: image of shape {image.shape} and dtype "
                             f"{image.dtype}; expected (height, width, 3) uint8 RGB")
     return np.ascontiguousarray(image)
-
-
-# A NormalizedLandmark serialized by protobuf, when x, y and z are set and nothing else, is 17
-# bytes: tag 0x0A, length 15, then tag 0x0D + float32 x, tag 0x15 + y, tag 0x1D + z.
-_WIRE_SIZE = 17
-_WIRE_TAGS = ((0, 0x0A), (1, 15), (2, 0x0D), (7, 0x15), (12, 0x1D))  # (offset, byte)
-
-
-def _mesh_array(landmark_list: Any, width: int, height: int) -> Float32Array:
-    """(n, 3) float32 pixels of a NormalizedLandmarkList, parsed from its wire bytes.
-
-    Reading 478 protobuf messages attribute by attribute costs about 0.5 ms; the wire bytes
-    parse in a few tens of microseconds. Anything unexpected falls back to the slow path.
-    """
-    n = len(landmark_list.landmark)
-    data = landmark_list.SerializeToString()
-    if len(data) == _WIRE_SIZE * n and all(
-        data[at::_WIRE_SIZE] == bytes((tag,)) * n for at, tag in _WIRE_TAGS
-    ):
-        xyz: npt.NDArray[Any] = np.ndarray((n, 3), dtype="<f4", buffer=data, offset=3,
-                                           strides=(_WIRE_SIZE, 5))  # protobuf: little-endian
-        scaled = xyz * np.array([width, height, width], dtype=np.float32)
-        return scaled.astype(np.float32, copy=False)
-    return _points_array(landmark_list.landmark, width, height)
-
-
-def _points_array(points: Any, width: int, height: int) -> Float32Array:
-    array = np.array([(p.x, p.y, p.z) for p in points], dtype=np.float32)
-    return array * np.array([width, height, width], dtype=np.float32)
 
 
 class _Closing:
@@ -168,115 +130,20 @@ class _Closing:
         self.close()
 
 
-class FaceMeshBackend(_Closing):
-    """MediaPipe FaceMesh (478 landmarks with iris refinement), the default offline backend.
-
-    Its models ship inside the mediapipe 0.10.21 wheel; nothing is downloaded.
-
-    Parameters
-    ----------
-    static_image_mode : bool
-        True to detect the face afresh in every frame (unrelated photos); False (default) to
-        track it from frame to frame (video, webcam), which is faster and steadier.
-    refine_landmarks : bool
-        Iris and refined eye/lip contours (478 points instead of 468).
-    min_detection_confidence, min_tracking_confidence : float
-        MediaPipe's thresholds.
-    """
-
-    name = "facemesh"
-    kind: Literal["landmarks", "blendshapes"] = "landmarks"
-
-    def __init__(
-        self,
-        *,
-        static_image_mode: bool = False,
-        refine_landmarks: bool = True,
-        min_detection_confidence: float = 0.5,
-        min_tracking_confidence: float = 0.5,
-    ) -> None:
-        mp = _mediapipe()
-        self.version = f"mediapipe {mp.__version__}"
-        with native_stderr_silenced():
-            self._mesh: Any = mp.solutions.face_mesh.FaceMesh(
-                static_image_mode=static_image_mode,
-                max_num_faces=1,
-                refine_landmarks=refine_landmarks,
-                min_detection_confidence=min_detection_confidence,
-                min_tracking_confidence=min_tracking_confidence,
-            )
-        self._started = False
-
-    def observe(self, frame: Frame) -> Observation | None:
-        """Landmarks of the face in ``frame``, in pixels, or ``None`` when there is none."""
-        if self._mesh is None:
-            raise TrackingError("the facemesh backend is closed")
-        image = _image_of(frame, self.name)
-        if self._started:
-            result = self._mesh.process(image)
-        else:  # the graph starts on the first frame, logging its set-up from C++
-            with native_stderr_silenced():
-                result = self._mesh.process(image)
-            self._started = True
-        faces = result.multi_face_landmarks
-        if not faces:
-            return None
-        height, width = image.shape[:2]
-        return Observation(landmarks=_mesh_array(faces[0], width, height))
-
-    def close(self) -> None:
-        """Release MediaPipe's graph (idempotent)."""
-        if self._mesh is not None:
-            with native_stderr_silenced():
-                self._mesh.close()
-            self._mesh = None
-
-
-def check_model_file(path: str | os.PathLike[str]) -> Path:
-    """Check that ``path`` looks like a FaceLandmarker bundle with blendshapes.
-
-    A ``.task`` file is a zip archive of TFLite models; this checks that it exists, is a readable
-    zip (CRCs included) and holds ``face_blendshapes.tflite``. Whether MediaPipe can load it is
-    checked when a :class:`FaceLandmarkerBackend` is made.
-
-    Raises
-    ------
-    TrackingError
-        Naming the file and where to get a good one.
-    """
-    source = display_path(path)
-    file = Path(path)
-    hint = f"download face_landmarker.task with fetch_model() or from {MODEL_URL}"
-    if not file.is_file():
-        raise TrackingError(f"model file not found; {hint}", source=source)
-    if not zipfile.is_zipfile(file):
-        raise TrackingError(f"not a MediaPipe .task bundle (not a zip archive); {hint}",
-                            source=source)
-    try:
-        with zipfile.ZipFile(file) as bundle:
-            members = set(bundle.namelist())
-            broken = bundle.testzip()
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise TrackingError(f"the .task bundle is corrupt ({exc}); {hint}", source=source) from None
-    if broken is not None:
-        raise TrackingError(f"the .task bundle is corrupt (member {broken!r} fails its "
-                            f"checksum); {hint}", source=source)
-    if _BLENDSHAPE_MEMBER not in members:
-        raise TrackingError(f"the bundle has no {_BLENDSHAPE_MEMBER}; expected the "
-                            f"FaceLandmarker bundle with blendshapes: {hint}", source=source)
-    return file
-
-
 class FaceLandmarkerBackend(_Closing):
-    """MediaPipe FaceLandmarker: 478 landmarks and 52 blendshapes, from a ``.task`` model file.
+    """MediaPipe FaceLandmarker: 478 landmarks, 52 blendshapes and head pose in one inference.
 
     Parameters
     ----------
-    model : str or path
-        ``face_landmarker.task`` (see :func:`fetch_model`).
+    model : str or path, optional
+        A ``face_landmarker.task`` file; default: the cached official model (checked against its
+        SHA-256; ``avatardrive models fetch`` puts it there).
     video : bool
-        True (default) for frames of one stream (MediaPipe tracks and filters between frames;
-        frame times must increase), False for unrelated images.
+        True (default) for frames of one stream (MediaPipe tracks between frames; frame times
+        must increase), False for unrelated images.
+    zoom : ZoomParams or None
+        Follow a small face with a crop (a digital zoom), so that faces far from the camera are
+        found and tracked (see :class:`FaceZoom`); ``None`` for full frames only.
 
     Raises
     ------
@@ -284,39 +151,111 @@ class FaceLandmarkerBackend(_Closing):
         The file is missing, not a bundle, corrupt, or MediaPipe cannot load it.
     """
 
-    name = "blendshape"
-    kind: Literal["landmarks", "blendshapes"] = "blendshapes"
+    name = "facelandmarker"
+    kind: BackendKind = "face"
 
-    def __init__(self, model: str | os.PathLike[str], *, video: bool = True) -> None:
-        path = check_model_file(model)
+    def __init__(
+        self,
+        model: str | os.PathLike[str] | None = None,
+        *,
+        video: bool = True,
+        zoom: ZoomParams | None = ZoomParams(),  # noqa: B008 - frozen dataclass
+    ) -> None:
+        path = find_model(model)
         mp = _mediapipe()
         self._mp = mp
         self.model = path
-        self.version = f"mediapipe {mp.__version__}; {path.name} sha256 {_sha256(path)[:16]}"
+        digest = MODEL_SHA256 if model is None else sha256_of(path.read_bytes())
+        self.version = f"mediapipe {mp.__version__}; {path.name} sha256 {digest[:16]}"
         self._video = video
         self._last_ms = -1
         self._landmarker: Any = _create_landmarker(mp, path, video=video)
+        self._searcher: Any = None  # an IMAGE-mode landmarker for the zoom's search crops
+        # MediaPipe's graphs are closed by close(), or else when this backend is collected or
+        # Python exits (left to MediaPipe's own __del__ at exit they print a TypeError)
+        self._graphs: list[Any] = [self._landmarker]
+        self._finalizer = weakref.finalize(self, _close_graphs, self._graphs)
+        _at_thread_exit(self._finalizer)
+        self._zoom = None if zoom is None else FaceZoom(zoom)
+        self._last_box: tuple[int, int, int, int] | None = None
         self._order: dict[str, int | None] = {}
 
-    def observe(self, frame: Frame) -> Observation | None:
-        """Blendshapes (ARKit order, image's sides) and landmarks of ``frame``'s face."""
+    @property
+    def zoom(self) -> FaceZoom | None:
+        """The crop that follows a small face (``None`` when switched off)."""
+        return self._zoom
+
+    def observe(self, frame: VideoFrame) -> Observation | None:
+        """Landmarks (pixels of the whole frame), blendshapes (ARKit order, the image's sides)
+        and head pose of ``frame``'s face; ``None`` when there is none."""
         if self._landmarker is None:
-            raise TrackingError("the blendshape backend is closed")
+            raise TrackingError("the facelandmarker backend is closed")
         pixels = _image_of(frame, self.name)
-        image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=pixels)
+        stamp = max(round(frame.time * 1000.0), self._last_ms + 1)
+        self._last_ms = stamp
+        result, box = self._find(pixels, stamp)
+        if result is None:
+            return None
+        landmarks, scores, matrix = result
+        height, width = pixels.shape[:2]
+        points = _to_frame(landmarks, box, width, height)
+        if self._zoom is not None:
+            self._zoom.found(points, pixels.shape)
+        return Observation(landmarks=points, scores=scores,
+                           head_pose=pose_from_matrix(matrix).astype(np.float32))
+
+    def _find(
+        self, pixels: npt.NDArray[np.uint8], stamp: int
+    ) -> tuple[tuple[Any, Float32Array, Any] | None, tuple[int, int, int, int] | None]:
+        """The landmarker's result for this frame and the crop it was found in (None: whole)."""
+        zoom = self._zoom
+        box = None if zoom is None else zoom.view(pixels.shape)
+        result = self._detect(pixels, box, stamp)
+        if result is None and self._video and box != self._last_box:
+            # the view moved: video mode looked where the face was in the previous view, so
+            # detect afresh in this one (video mode detects again from the next frame on)
+            result = self._search(pixels, box)
+        self._last_box = box
+        if result is None and box is not None:  # the face left the crop: try the whole frame
+            result, box = self._search(pixels, None), None
+        if result is None and zoom is not None:
+            search = zoom.search_box(pixels.shape)
+            if search is not None:
+                result, box = self._search(pixels, search), search
+            if result is None:
+                zoom.lost()
+        return result, box
+
+    def _detect(
+        self, pixels: npt.NDArray[np.uint8], box: tuple[int, int, int, int] | None, stamp: int
+    ) -> tuple[Any, Float32Array, Any] | None:
+        image = self._image(pixels, box)
         if self._video:
-            stamp = max(round(frame.time * 1000.0), self._last_ms + 1)
-            self._last_ms = stamp
             result = self._landmarker.detect_for_video(image, stamp)
         else:
             result = self._landmarker.detect(image)
+        return self._unpack(result)
+
+    def _search(
+        self, pixels: npt.NDArray[np.uint8], box: tuple[int, int, int, int] | None
+    ) -> tuple[Any, Float32Array, Any] | None:
+        if self._searcher is None:
+            self._searcher = _create_landmarker(self._mp, self.model, video=False)
+            self._graphs.append(self._searcher)
+        return self._unpack(self._searcher.detect(self._image(pixels, box)))
+
+    def _image(self, pixels: npt.NDArray[np.uint8], box: tuple[int, int, int, int] | None) -> Any:
+        if box is not None:
+            x0, y0, x1, y1 = box
+            pixels = np.ascontiguousarray(pixels[y0:y1, x0:x1])
+        return self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=pixels)
+
+    def _unpack(self, result: Any) -> tuple[Any, Float32Array, Any] | None:
         if not result.face_landmarks or not result.face_blendshapes:
             return None
-        height, width = pixels.shape[:2]
-        return Observation(
-            landmarks=_points_array(result.face_landmarks[0], width, height),
-            scores=self._scores(result.face_blendshapes[0]),
-        )
+        matrices = result.facial_transformation_matrixes
+        matrix = np.asarray(matrices[0]) if matrices else np.eye(4)
+        return result.face_landmarks[0], self._scores(result.face_blendshapes[0]), matrix
 
     def _scores(self, categories: Any) -> Float32Array:
         scores = np.zeros(len(ARKIT_NAMES), dtype=np.float32)
@@ -330,39 +269,66 @@ class FaceLandmarkerBackend(_Closing):
         return scores
 
     def close(self) -> None:
-        """Release MediaPipe's graph (idempotent)."""
-        if self._landmarker is not None:
-            with native_stderr_silenced():
-                self._landmarker.close()
-            self._landmarker = None
+        """Release MediaPipe's graphs (idempotent)."""
+        self._finalizer()
+        self._landmarker = self._searcher = None
 
 
-def _create_landmarker(mp: Any, path: Path, *, video: bool) -> Any:
+def _at_thread_exit(hook: Any) -> None:
+    """Run ``hook`` when Python exits, before the thread pools shut down.
+
+    MediaPipe closes a graph through a thread pool, which ``concurrent.futures`` shuts down
+    before ``atexit`` hooks run; ``threading``'s own exit hooks run earlier, last registered
+    first. It is private API (CPython 3.9+), so fall back to ``atexit`` without it.
+    """
+    register = getattr(threading, "_register_atexit", None)
+    try:
+        if register is not None:
+            register(hook)
+            return
+    except RuntimeError:  # already shutting down
+        return
+    atexit.register(hook)
+
+
+def _close_graphs(graphs: list[Any]) -> None:
+    with native_stderr_silenced():
+        for graph in graphs:
+            graph.close()
+    graphs.clear()
+
+
+def _to_frame(
+    points: Any, box: tuple[int, int, int, int] | None, width: int, height: int
+) -> Float32Array:
+    """(478, 3) float32 pixels of the whole frame from landmarks normalized to ``box``."""
+    x0, y0, x1, y1 = box if box is not None else (0, 0, width, height)
+    array = np.array([(p.x, p.y, p.z) for p in points], dtype=np.float32)
+    w, h = x1 - x0, y1 - y0
+    array *= np.array([w, h, w], dtype=np.float32)
+    array[:, 0] += x0
+    array[:, 1] += y0
+    return array
+
+
+def _create_landmarker(mp: Any, path: Any, *, video: bool) -> Any:
     vision = mp.tasks.vision
     options = vision.FaceLandmarkerOptions(
         base_options=mp.tasks.BaseOptions(model_asset_path=str(path)),
         running_mode=vision.RunningMode.VIDEO if video else vision.RunningMode.IMAGE,
         num_faces=1,
         output_face_blendshapes=True,
+        output_facial_transformation_matrixes=True,
     )
     try:
-        with native_stderr_silenced():  # the graph's set-up logging, as for FaceMesh
+        with native_stderr_silenced():  # the graph's set-up logging
             return vision.FaceLandmarker.create_from_options(options)
-    except (RuntimeError, ValueError) as exc:
+    except (RuntimeError, ValueError, OSError) as exc:  # OSError: a member missing
         raise TrackingError(
-            f"MediaPipe cannot load the model ({exc}); expected face_landmarker.task from "
-            f"{MODEL_URL}",
+            f"MediaPipe cannot load the model ({exc}); expected face_landmarker.task: run "
+            f"`avatardrive models fetch`",
             source=display_path(path),
         ) from None
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
 
 class RecordedBlendshapes(_Closing):
     """Backend for frames that already carry ARKit weights (a :class:`LiveLinkSource`).
@@ -373,14 +339,14 @@ class RecordedBlendshapes(_Closing):
 
     name = "livelink"
     version = "1"
-    kind: Literal["landmarks", "blendshapes"] = "blendshapes"
+    kind: BackendKind = "blendshapes"
 
     def __init__(self) -> None:
         self._names: tuple[str, ...] | None = None
         self._index: npt.NDArray[np.intp] = np.zeros(0, dtype=np.intp)
         self._known: npt.NDArray[np.bool_] = np.zeros(0, dtype=bool)
 
-    def observe(self, frame: Frame) -> Observation | None:
+    def observe(self, frame: VideoFrame) -> Observation | None:
         """The frame's recorded weights in ARKit order (a recording always has a face)."""
         if frame.shapes is None or frame.shape_names is None:
             raise TrackingError(f"frame {frame.index} has no recorded blendshapes; the "
@@ -396,80 +362,3 @@ class RecordedBlendshapes(_Closing):
 
     def close(self) -> None:
         """Nothing to release."""
-
-
-def fetch_model(
-    dest: str | os.PathLike[str],
-    *,
-    url: str = MODEL_URL,
-    sha256: str | None = None,
-    timeout: float = 60.0,
-) -> Path:
-    """Download the FaceLandmarker model to ``dest`` and verify it.
-
-    The download goes to a temporary file beside ``dest``; it becomes ``dest`` only after it
-    passes :func:`check_model_file`, the ``sha256`` check when one is given, and a trial load by
-    MediaPipe. (Third-party notes give the official float16/1 bundle as 3,758,596 bytes with
-    SHA-256 ``64184e22...e0bc9ff``; pass it as ``sha256`` to pin it.)
-
-    Parameters
-    ----------
-    dest : str or path
-        Where to store the model, e.g. ``"face_landmarker.task"``.
-    url : str
-        Where to download it from (default: the official bundle, :data:`MODEL_URL`).
-    sha256 : str, optional
-        Expected SHA-256 (hex) of the file.
-    timeout : float
-        Seconds to wait for the server.
-
-    Returns
-    -------
-    Path
-        ``dest``.
-
-    Raises
-    ------
-    TrackingError
-        No connection (the message says where to get the file by hand), or the download fails
-        verification; ``dest`` is left untouched either way.
-    """
-    target = Path(dest)
-    source = display_path(dest)
-    data = _download(url, timeout=timeout, source=source)
-    if sha256 is not None and hashlib.sha256(data).hexdigest() != sha256.lower():
-        raise TrackingError(f"the download from {url} does not have the expected SHA-256 "
-                            f"{sha256}", source=source)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".task",
-                               dir=target.parent if str(target.parent) else ".")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        checked = check_model_file(tmp)
-        _create_landmarker(_mediapipe(), checked, video=False).close()
-        os.replace(tmp, target)
-    except TrackingError as exc:
-        raise TrackingError(f"the download from {url} is not a usable model: {exc.message}",
-                            source=source) from None
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-    logger.info("%s: FaceLandmarker model saved (%d bytes)", source, len(data))
-    return target
-
-
-def _download(url: str, *, timeout: float, source: str) -> bytes:
-    manual = (f"without internet, download {MODEL_URL} on a connected machine and pass the "
-              f"file's path")
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            data: bytes = response.read(_MAX_MODEL_BYTES + 1)
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise TrackingError(f"cannot download the model from {url} ({reason}); {manual}",
-                            source=source) from None
-    if len(data) > _MAX_MODEL_BYTES:
-        raise TrackingError(f"the download from {url} is larger than "
-                            f"{_MAX_MODEL_BYTES} bytes; expected a model of a few MB",
-                            source=source)
-    return data

@@ -1,10 +1,11 @@
 """Neutral calibration: capture, save and load per performer; a slowly-updating baseline.
 
-A calibration is the performer's neutral measure vector (landmark measures for FaceMesh, ARKit
-scores for the blendshape backends) and neutral head pose, made by one backend. Its file is JSON::
+A calibration is the performer's neutral measure vector (the estimator's: landmark measures and
+ARKit scores for the fused one, ARKit scores for recorded blendshapes) and neutral head pose, made
+by one backend. Its file is JSON::
 
     {"format": "avatardrive-calibration", "version": 1, "performer": "ana",
-     "backend": "facemesh", "backend_version": "mediapipe 0.10.21", "estimator_version": 1,
+     "backend": "facelandmarker", "backend_version": "mediapipe 1.2.3; ...", "estimator_version": 2,
      "frames": 30, "head_pose": [0.4, -1.2, 0.3],
      "measures": {"brow_inner_L": 0.1247, ...}}
 """
@@ -46,7 +47,7 @@ class Calibration:
     Attributes
     ----------
     backend : str
-        Name of the backend that made it (``"facemesh"``, ``"blendshape"``, ``"livelink"``).
+        Name of the backend that made it (``"facelandmarker"``, ``"livelink"``).
     backend_version : str
     estimator_version : int
     names : tuple of str
@@ -129,7 +130,7 @@ def load_calibration(
     ------
     TrackingError
         Missing or malformed file, another format or version, or another backend
-        (``"... was made by the blendshape backend; expected facemesh"``).
+        (``"... was made by the livelink backend; expected facelandmarker"``).
     """
     source = display_path(path)
     try:

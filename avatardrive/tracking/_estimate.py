@@ -1,4 +1,4 @@
-"""AU estimation: from landmark measures (FaceMesh) or from ARKit blendshapes (rig inverse).
+"""AU estimation: from landmark geometry, from ARKit blendshapes (rig inverse), or both fused.
 
 Both estimators share one shape: ``measure(observation, mirrored=)`` turns a backend's output into
 a measure vector (performer's sides) and a head pose; ``activation(measures, neutral)`` turns it,
@@ -41,6 +41,7 @@ __all__ = [
     "ESTIMATOR_VERSION",
     "BlendshapeEstimator",
     "Estimator",
+    "FusedEstimator",
     "InverseRig",
     "LandmarkEstimator",
     "LandmarkGains",
@@ -52,7 +53,7 @@ FloatArray = npt.NDArray[np.float64]
 Float32Array = npt.NDArray[np.float32]
 
 #: Version of the measure definitions and AU mapping; stored in calibration files.
-ESTIMATOR_VERSION = 1
+ESTIMATOR_VERSION = 2
 
 
 @dataclass(frozen=True, eq=False)
@@ -67,12 +68,24 @@ class Observation:
         ARKit blendshape weights in :data:`ARKIT_NAMES` order, sides as the backend names them
         (for a mirrored frame, the image's sides).
     head_pose : ndarray of float32, shape (3,), or None
-        A recorded head pose (yaw, pitch, roll) in degrees, when the backend has one.
+        Head (yaw, pitch, roll) in degrees as for an unmirrored image (FaceLandmarker's
+        transformation matrix, or a recording's), when the backend has one.
     """
 
     landmarks: Float32Array | None = None
     scores: Float32Array | None = None
     head_pose: Float32Array | None = None
+
+
+def observed_pose(observation: Observation, *, mirrored: bool) -> FloatArray:
+    """Head (yaw, pitch, roll) of an observation, performer-centred: the backend's own pose
+    when it has one, else the pose of its landmarks, else zeros."""
+    if observation.head_pose is not None:
+        yaw, pitch, roll = (float(v) for v in observation.head_pose)
+        return np.array([-yaw, pitch, -roll] if mirrored else [yaw, pitch, roll])
+    if observation.landmarks is not None:
+        return landmark_measures(observation.landmarks, mirrored=mirrored)[1]
+    return np.zeros(3)
 
 
 class Estimator(Protocol):
@@ -91,8 +104,11 @@ class Estimator(Protocol):
         """Raw AU activations, shape ``(N_CHANNELS,)``, before the dead zone and clip."""
         ...
 
-    def respond(self, raw: FloatArray) -> Float32Array:
-        """The AU frame, float32 ``(N_CHANNELS,)`` in [0, 1], from raw activations."""
+    def respond(self, raw: FloatArray) -> FloatArray:
+        """The AU frame ``(N_CHANNELS,)`` in [0, 1] (NaN -> 0), from raw activations.
+
+        float64 like everything inside the tracker, which converts to float32 once, at its exit.
+        """
         ...
 
 
@@ -127,6 +143,11 @@ class LandmarkGains:
     au45: float = 2.0  # upper lid falling, per neutral opening; 0.5 -> 0.95 (see below)
     dead_zone: float = 0.1
     min_eye_open: float = 0.03  # floor (IOD) of the neutral eye opening used for scaling
+    # Landmarks of a small face are less precise (a 3x downscaled face read AU15 0.30 at rest):
+    # below `small_face` pixels between the outer eye corners the dead zone grows linearly, by up
+    # to `small_face_dead_zone` (at 32 px: +0.13; measured in benchmarks/bench_robustness.py).
+    small_face: float = 48.0
+    small_face_dead_zone: float = 0.4
 
     def __post_init__(self) -> None:
         for field in fields(self):
@@ -162,10 +183,14 @@ _TERMS: tuple[tuple[int, str, float, str, float], ...] = (
     (26, "jaw", +1.0, "au26", 1.0),
 )
 _EYELID = ("lid_upper", "lid_lower")
+#: The last landmark measure: the face's size in pixels (outer eye corners, 33-263), which sets
+#: how precise the other measures are; no AU reads it.
+FACE_SIZE = "face_px"
+_OUTER_CORNERS = (33, 263)
 
 
 class LandmarkEstimator:
-    """AU estimates from FaceMesh landmark geometry (see the module docstring).
+    """AU estimates from the landmark geometry of MediaPipe's face mesh (see the module docstring).
 
     AUs estimated per side: 1, 2, 4, 5, 6, 7, 9, 10, 12, 15, 17, 18, 20, 24, 45 (eye closure;
     the tracker moves a sustained closure to AU43); midline: 25, 26 (both channels equal).
@@ -173,7 +198,7 @@ class LandmarkEstimator:
 
     def __init__(self, *, gains: LandmarkGains | None = None) -> None:
         self.gains = gains or LandmarkGains()
-        names = measure_names()
+        names = (*measure_names(), FACE_SIZE)
         self._names = names
         self._select, self._combine = self._matrices(names)
         self._lid_rows = np.array([names.index(f"{m}_{s}") for m in _EYELID for s in "LR"])
@@ -207,7 +232,13 @@ class LandmarkEstimator:
     ) -> tuple[FloatArray, FloatArray]:
         if observation.landmarks is None:
             raise TrackingError("the landmark estimator needs landmarks; the backend gave none")
-        return landmark_measures(observation.landmarks, mirrored=mirrored)
+        landmarks = observation.landmarks
+        measures, pose = landmark_measures(landmarks, mirrored=mirrored)
+        if observation.head_pose is not None:
+            pose = observed_pose(observation, mirrored=mirrored)
+        a, b = _OUTER_CORNERS
+        size = float(np.hypot(landmarks[a, 0] - landmarks[b, 0], landmarks[a, 1] - landmarks[b, 1]))
+        return np.append(measures, size), pose
 
     def _inverse_scale(self, neutral: FloatArray) -> FloatArray:
         """1 / scale of each measure: the neutral eye opening for the lids, else 1 (cached)."""
@@ -223,12 +254,17 @@ class LandmarkEstimator:
         delta *= self._inverse_scale(neutral)
         features = self._select @ delta
         np.maximum(features, 0.0, out=features)
-        return cast(FloatArray, self._combine @ features)
+        raw = self._combine @ features
+        g = self.gains
+        shortfall = 1.0 - float(measures[-1]) / g.small_face if g.small_face > 0 else 0.0
+        if shortfall > 0.0:
+            raw -= g.small_face_dead_zone * min(shortfall, 1.0)
+        return np.asarray(raw, dtype=np.float64)
 
-    def respond(self, raw: FloatArray) -> Float32Array:
+    def respond(self, raw: FloatArray) -> FloatArray:
         dz = self.gains.dead_zone
         out = (raw - dz) * (1.0 / (1.0 - dz))
-        return np.fmin(np.fmax(out, 0.0), 1.0).astype(np.float32)  # fmax turns NaN into 0
+        return np.fmin(np.fmax(out, 0.0), 1.0)  # fmax turns NaN into 0
 
 
 class InverseRig(Protocol):
@@ -256,6 +292,13 @@ def load_inverse_rig(name: str) -> InverseRig:
         raise TrackingError(f"blendshapes need avatardrive.retarget for the inverse solve "
                             f"({exc})") from None
     return cast(InverseRig, retarget.load_rig(name))
+
+
+#: The highest rest a blendshape's scale is taken from (see :meth:`BlendshapeEstimator.weights`).
+MAX_REST = 0.95
+#: A relative weight below this counts as at rest: MediaPipe's frame-to-frame jitter on a still
+#: face, which would otherwise keep the inverse solve busy with dozens of tiny weights.
+AT_REST = 0.02
 
 
 class BlendshapeEstimator:
@@ -303,29 +346,34 @@ class BlendshapeEstimator:
         scores = np.asarray(observation.scores, dtype=np.float64)
         if mirrored:
             scores = scores[mirror_permutation()]
-        if observation.landmarks is not None:
-            pose = landmark_measures(observation.landmarks, mirrored=mirrored)[1]
-        elif observation.head_pose is not None:
-            pose = np.asarray(observation.head_pose, dtype=np.float64)
-        else:
-            pose = np.zeros(3)
-        return scores, pose
+        return scores, observed_pose(observation, mirrored=mirrored)
 
     def weights(self, scores: FloatArray, neutral: FloatArray) -> Float32Array:
-        """Rig weight vector ``(n_shapes,)`` of ARKit scores relative to ``neutral``."""
-        rest = np.minimum(np.clip(neutral, 0.0, 1.0), 0.8)
-        relative = np.clip((scores - rest) / (1.0 - rest), 0.0, 1.0)
+        """Rig weight vector ``(n_shapes,)`` of ARKit scores relative to ``neutral``.
+
+        The whole calibrated rest is removed, however high (MediaPipe reads ``mouthSmile``
+        0.90 on a face that smiles slightly at rest); only the divisor is floored at
+        ``1 - MAX_REST`` so that a rest near 1 does not amplify noise without bound. Relative
+        weights under :data:`AT_REST` count as 0.
+        """
+        rest = np.clip(neutral, 0.0, 1.0)
+        span = np.maximum(1.0 - rest, 1.0 - MAX_REST)
+        relative = np.clip((scores - rest) / span, 0.0, 1.0)
+        relative[relative < AT_REST] = 0.0
         n_shapes, index = self._placement
         weights = np.zeros(n_shapes, dtype=np.float32)
         weights[index] = relative
         return weights
 
     def activation(self, measures: FloatArray, neutral: FloatArray) -> FloatArray:
-        au = self.rig.inverse_frame(self.weights(measures, neutral))
+        weights = self.weights(measures, neutral)
+        if not weights.any():  # all at rest: nothing to solve
+            return np.zeros(N_CHANNELS)
+        au = self.rig.inverse_frame(weights)
         return np.asarray(au, dtype=np.float64).reshape(N_CHANNELS)
 
-    def respond(self, raw: FloatArray) -> Float32Array:
-        return np.fmin(np.fmax(raw, 0.0), 1.0).astype(np.float32)  # fmax turns NaN into 0
+    def respond(self, raw: FloatArray) -> FloatArray:
+        return np.fmin(np.fmax(raw, 0.0), 1.0)  # fmax turns NaN into 0
 
 
 def scores_from_mapping(
@@ -392,3 +440,92 @@ def blendshapes_to_au(
         scores, _ = estimator.measure(observation, mirrored=mirrored)
         values[i] = estimator.respond(estimator.activation(scores, rest))
     return Curves(values, fps=fps, names=CHANNELS)
+
+
+#: Weight of the geometric estimate per AU in :class:`FusedEstimator` (the learned one gets the
+#: rest); AUs not listed have no landmark term and are learned only (weight 0). Chosen by
+#: measurement (benchmarks/bench_robustness.py) on warped astronaut faces and degraded copies,
+#: calibrated on the clean face:
+#: - geometric only: AU10 (mouthUpperUp rises with every smile: learned AU10 0.37 on a smile,
+#:   0.46 on a 3x downscaled neutral), AU15 (mouthFrown stays 0 on lowered corners), AU18, AU45
+#:   (eyeBlink 0.11 on lids 90 % closed; geometric 1.0);
+#: - mostly geometric: AU12 0.8 (learned reads 0.27 on closed lids and 0.21 under JPEG q20, is
+#:   not monotone past a 0.06 lift and leaks a one-sided smile to the other side);
+#: - mostly learned: AU9 0.2 (landmark noseWing height reads 0.5 under JPEG q20 and downscale);
+#: - even: AU6 (cheekSquint stays 0 on every image, so AU6 is geometric at half strength: the
+#:   landmark cheek reads 0.3-0.4 on degraded images), the brows, lids, AU17/20/24/25/26.
+FUSION_WEIGHTS: dict[int, float] = {
+    1: 0.5, 2: 0.5, 4: 0.5, 5: 0.5, 6: 0.5, 7: 0.5, 9: 0.2, 10: 1.0, 12: 0.8, 15: 1.0,
+    17: 0.5, 18: 1.0, 20: 0.5, 24: 0.5, 25: 0.5, 26: 0.5, 45: 1.0,
+}
+
+
+#: Dead zone of the learned estimate inside :class:`FusedEstimator` (like the geometric one's):
+#: sensor noise sigma 30 moved mouthLowerDown enough to read AU16 0.25 without it.
+LEARNED_DEAD_ZONE = 0.1
+
+
+class FusedEstimator:
+    """Geometric and learned estimates from one FaceLandmarker observation, blended per AU.
+
+    The measure vector is the landmark measures followed by the 52 ARKit scores, so one
+    calibration holds both neutrals. Each AU channel is ``w * geometric + (1 - w) * learned``
+    with ``w`` from ``weights`` (default :data:`FUSION_WEIGHTS`; 0 for AUs not listed), both
+    estimates on the same scale (the geometric one after its dead zone).
+
+    Parameters
+    ----------
+    weights : mapping of AU number to float in [0, 1], optional
+        Weight of the geometric estimate per AU.
+    gains : LandmarkGains, optional
+    rig : InverseRig or str
+        The rig of the learned estimator's inverse solve (``arkit52``).
+    """
+
+    def __init__(
+        self,
+        *,
+        weights: Mapping[int, float] | None = None,
+        gains: LandmarkGains | None = None,
+        rig: InverseRig | str = "arkit52",
+    ) -> None:
+        self.geometric = LandmarkEstimator(gains=gains)
+        self.learned = BlendshapeEstimator(rig=rig)
+        self.weights = dict(FUSION_WEIGHTS if weights is None else weights)
+        w = np.zeros(N_CHANNELS)
+        for au, value in self.weights.items():
+            if not 0.0 <= value <= 1.0:
+                raise ParameterError(f"fusion weight of AU{au} is {value!r}; expected [0, 1]")
+            w[list(channels_of(au))] = value
+        self._w = w
+        self._split = len(self.geometric.measure_names)
+        self._names = self.geometric.measure_names + ARKIT_NAMES
+
+    @property
+    def measure_names(self) -> tuple[str, ...]:
+        return self._names
+
+    def measure(
+        self, observation: Observation, *, mirrored: bool
+    ) -> tuple[FloatArray, FloatArray]:
+        shape, pose = self.geometric.measure(observation, mirrored=mirrored)
+        scores, _ = self.learned.measure(observation, mirrored=mirrored)
+        return np.concatenate([shape, scores]), pose
+
+    def parts(self, measures: FloatArray, neutral: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """(geometric, learned) activations ``(N_CHANNELS,)`` each, on the output scale."""
+        k = self._split
+        geometric = self.geometric.activation(measures[:k], neutral[:k])
+        dz = self.geometric.gains.dead_zone
+        geometric = (geometric - dz) * (1.0 / (1.0 - dz))
+        learned = self.learned.activation(measures[k:], neutral[k:])
+        learned = (learned - LEARNED_DEAD_ZONE) * (1.0 / (1.0 - LEARNED_DEAD_ZONE))
+        return geometric, learned
+
+    def activation(self, measures: FloatArray, neutral: FloatArray) -> FloatArray:
+        geometric, learned = self.parts(measures, neutral)
+        return np.asarray(self._w * geometric + (1.0 - self._w) * learned, dtype=np.float64)
+
+    def respond(self, raw: FloatArray) -> FloatArray:
+        return np.fmin(np.fmax(raw, 0.0), 1.0)  # fmax turns NaN into 0
+

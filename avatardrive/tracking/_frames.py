@@ -21,11 +21,12 @@ webcam. Replaying at the original pace is the caller's job (sources never sleep)
 from __future__ import annotations
 
 import abc
+import contextlib
 import logging
 import os
 import re
 import time as _time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -39,11 +40,13 @@ from avatardrive.errors import ParameterError, TrackingError
 
 __all__ = [
     "IMAGE_SUFFIXES",
-    "Frame",
+    "CameraInfo",
     "FrameSource",
     "ImageFolderSource",
+    "VideoFrame",
     "VideoSource",
     "WebcamSource",
+    "list_cameras",
 ]
 
 logger = logging.getLogger("avatardrive.tracking")
@@ -55,7 +58,7 @@ _EXACT_COUNT_SUFFIXES = (".avi", ".mp4", ".m4v", ".mov")
 
 
 @dataclass(frozen=True, eq=False)
-class Frame:
+class VideoFrame:
     """One frame from a source: an image, or recorded ARKit blendshape weights.
 
     Attributes
@@ -85,11 +88,15 @@ class Frame:
     head_pose: npt.NDArray[np.float32] | None = None
 
 
+# The former name, until tracking/_livelink.py (the lead's) imports VideoFrame; not exported.
+Frame = VideoFrame
+
+
 class FrameSource(abc.ABC):
     """The one interface of every frame source: ``open`` / ``read`` / ``close``.
 
     A source is a context manager (``with VideoSource(path) as source:`` opens and closes it).
-    ``read()`` returns the next :class:`Frame`, or ``None`` at the end of a finite source.
+    ``read()`` returns the next :class:`VideoFrame`, or ``None`` at the end of a finite source.
 
     Attributes
     ----------
@@ -100,7 +107,8 @@ class FrameSource(abc.ABC):
     mirrored : bool
         Whether frames are mirror images; copied into every frame.
     frame_index : int
-        Number of frames read so far, i.e. the index the next frame will get.
+        Position of the next frame in the source: frames read so far plus frames skipped
+        because they do not decode (each skip is logged as a warning naming the frame).
     """
 
     description: str
@@ -128,7 +136,7 @@ class FrameSource(abc.ABC):
             self.frame_index = 0
         return self
 
-    def read(self) -> Frame | None:
+    def read(self) -> VideoFrame | None:
         """The next frame, or ``None`` at the end of the source.
 
         Raises
@@ -165,22 +173,60 @@ class FrameSource(abc.ABC):
     def _do_open(self) -> None: ...
 
     @abc.abstractmethod
-    def _do_read(self) -> Frame | None: ...
+    def _do_read(self) -> VideoFrame | None: ...
 
     def _do_close(self) -> None:  # noqa: B027 - optional hook
         pass
 
 
+_QT_VARIABLES = ("QT_QPA_PLATFORM_PLUGIN_PATH", "QT_QPA_FONTDIR")
+
+
+@contextlib.contextmanager
+def qt_environment_kept() -> Iterator[None]:
+    """Undo what importing OpenCV does to Qt's environment.
+
+    The ``opencv-contrib-python`` wheel (which mediapipe requires) points
+    ``QT_QPA_PLATFORM_PLUGIN_PATH`` and ``QT_QPA_FONTDIR`` at its own Qt 5 plugins when ``cv2``
+    is imported; PySide6 (Qt 6) would then fail to load its platform plugin. The variables are
+    put back as they were (or removed) after the import.
+    """
+    saved = {name: os.environ.get(name) for name in _QT_VARIABLES}
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 def _cv2() -> Any:
     """OpenCV, imported on first use so that ``import avatardrive.tracking`` stays light."""
     try:
-        import cv2
+        with qt_environment_kept():
+            import cv2
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise TrackingError(
             f"OpenCV is not installed ({exc}); install the 'tracking' extra: "
             f"pip install 'avatardrive[tracking]'"
         ) from None
     return cv2
+
+
+@contextlib.contextmanager
+def _opencv_silenced(cv2: Any) -> Iterator[None]:
+    """OpenCV's own logging off for a moment (``cv2.utils.logging`` in OpenCV 5, top level
+    before)."""
+    logging_api: Any = getattr(getattr(cv2, "utils", None), "logging", None)
+    api: Any = logging_api if hasattr(logging_api, "getLogLevel") else cv2
+    level = api.getLogLevel()
+    api.setLogLevel(0)
+    try:
+        yield
+    finally:
+        api.setLogLevel(level)
 
 
 def _positive_fps(fps: float, what: str) -> float:
@@ -240,13 +286,9 @@ class WebcamSource(FrameSource):
 
     def _do_open(self) -> None:
         cv2 = _cv2()
-        level = cv2.getLogLevel()
-        cv2.setLogLevel(0)  # silent: OpenCV's warning about the missing device; we raise instead
-        try:
+        with _opencv_silenced(cv2):  # OpenCV's warning about a missing device; we raise instead
             cap = cv2.VideoCapture(self.index)
             opened = bool(cap.isOpened())
-        finally:
-            cv2.setLogLevel(level)
         if not opened:
             cap.release()
             raise TrackingError(f"no camera at index {self.index}", source=self.description)
@@ -262,7 +304,7 @@ class WebcamSource(FrameSource):
         self._cap = cap
         self._t0 = self._clock()
 
-    def _do_read(self) -> Frame | None:
+    def _do_read(self) -> VideoFrame | None:
         ok, bgr = self._cap.read()
         now = self._clock() - self._t0
         if not ok or bgr is None:
@@ -270,7 +312,7 @@ class WebcamSource(FrameSource):
                 f"the camera stopped delivering frames after {self.frame_index}",
                 source=self.description,
             )
-        return Frame(self.frame_index, now, _to_rgb(_cv2(), bgr), mirrored=self.mirrored)
+        return VideoFrame(self.frame_index, now, _to_rgb(_cv2(), bgr), mirrored=self.mirrored)
 
     def _do_close(self) -> None:
         if self._cap is not None:
@@ -278,10 +320,58 @@ class WebcamSource(FrameSource):
             self._cap = None
 
 
+@dataclass(frozen=True)
+class CameraInfo:
+    """A camera OpenCV can open: its index, what it delivers by default, and its name."""
+
+    index: int
+    width: int
+    height: int
+    fps: float
+    name: str = ""
+
+    def describe(self) -> str:
+        """One line: ``0: HD Webcam (1280x720 at 30 fps)``."""
+        label = f"{self.index}: {self.name}" if self.name else f"{self.index}:"
+        rate = f" at {self.fps:g} fps" if self.fps > 0 else ""
+        return f"{label} ({self.width}x{self.height}{rate})"
+
+
+def _camera_name(index: int) -> str:
+    """The device's name on Linux (``/sys/class/video4linux/video<N>/name``), else ``""``."""
+    try:
+        return Path(f"/sys/class/video4linux/video{index}/name").read_text().strip()
+    except OSError:
+        return ""
+
+
+def list_cameras(*, max_index: int = 10) -> list[CameraInfo]:
+    """The cameras OpenCV can open among indices ``0 .. max_index - 1`` (each is opened, read
+    for its size and rate, and closed); ``[]`` when there are none."""
+    cv2 = _cv2()
+    found = []
+    for index in range(max_index):
+        with _opencv_silenced(cv2):
+            cap = cv2.VideoCapture(index)
+            try:
+                if not cap.isOpened():
+                    continue
+                width = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH) or 0)
+                height = int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT) or 0)
+                fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
+            finally:
+                cap.release()
+        found.append(CameraInfo(index, width, height, fps if np.isfinite(fps) else 0.0,
+                                _camera_name(index)))
+    return found
+
+
 class VideoSource(FrameSource):
     """Frames of a video file, decoded by OpenCV (FFmpeg).
 
-    Frame ``i`` has time ``i / fps`` (constant frame rate). A video whose decoding stops before
+    Frame ``i`` has time ``i / fps`` (constant frame rate). A frame that does not decode in the
+    middle of the video is skipped with one warning naming it (the frames after it keep their
+    times). A video whose decoding stops before
     the frame count its container declares is truncated or corrupt: ``read`` raises
     :class:`TrackingError` naming the frame where decoding stopped, after returning every frame
     before it (the caller keeps those). AVI, MP4 and QuickTime files store an exact count, so any
@@ -346,17 +436,26 @@ class VideoSource(FrameSource):
             self.count_tolerance = max(2, self.declared_frames // 100)
         self._cap = cap
 
-    def _do_read(self) -> Frame | None:
-        ok, bgr = self._cap.read()
-        i = self.frame_index
-        if ok and bgr is not None:
-            return Frame(i, i / self.fps, _to_rgb(_cv2(), bgr), mirrored=self.mirrored)
-        if self.declared_frames and i < self.declared_frames - self.count_tolerance:
+    def _do_read(self) -> VideoFrame | None:
+        first_bad: int | None = None
+        while True:
+            i = self.frame_index
+            ok, bgr = self._cap.read()
+            if ok and bgr is not None:
+                if first_bad is not None:
+                    _warn_skipped(self.description, first_bad, i - 1)
+                return VideoFrame(i, i / self.fps, _to_rgb(_cv2(), bgr), mirrored=self.mirrored)
+            if not self.declared_frames or i >= self.declared_frames - self.count_tolerance:
+                break  # the end (or close enough to it, for an estimated count)
+            first_bad = i if first_bad is None else first_bad
+            self.frame_index += 1  # skip it: a later frame may decode
+        if first_bad is not None:
             raise TrackingError(
-                f"decoding stopped at frame {i} of the {self.declared_frames} the container "
-                f"declares; the file is truncated or corrupt (frames 0-{i - 1} were read)",
+                f"decoding stopped at frame {first_bad} of the {self.declared_frames} the "
+                f"container declares; the file is truncated or corrupt (frames "
+                f"0-{first_bad - 1} were read)",
                 source=self.description,
-                where=f"frame {i}",
+                where=f"frame {first_bad}",
             )
         return None
 
@@ -364,6 +463,11 @@ class VideoSource(FrameSource):
         if self._cap is not None:
             self._cap.release()
             self._cap = None
+
+
+def _warn_skipped(source: str, first: int, last: int) -> None:
+    frames = f"frame {first} does" if first == last else f"frames {first}-{last} do"
+    logger.warning("%s: %s not decode; skipped (the frames after it are read)", source, frames)
 
 
 def _natural_key(path: Path) -> list[object]:
@@ -386,7 +490,8 @@ class ImageFolderSource(FrameSource):
     Raises
     ------
     TrackingError
-        On ``open``: not a folder, or no images in it; on ``read``: an image does not decode.
+        On ``open``: not a folder, or no images in it. An image that does not decode is
+        skipped with a warning naming it; the images after it keep their times.
     """
 
     def __init__(
@@ -410,14 +515,15 @@ class ImageFolderSource(FrameSource):
             )
         self.files = tuple(sorted(files, key=_natural_key))
 
-    def _do_read(self) -> Frame | None:
-        i = self.frame_index
-        if i >= len(self.files):
-            return None
+    def _do_read(self) -> VideoFrame | None:
         cv2 = _cv2()
-        path = self.files[i]
-        bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
-        if bgr is None:
-            raise TrackingError("the image does not decode", source=display_path(path),
-                                where=f"frame {i}")
-        return Frame(i, i / self.fps, _to_rgb(cv2, bgr), mirrored=self.mirrored)
+        while (i := self.frame_index) < len(self.files):
+            path = self.files[i]
+            with _opencv_silenced(cv2):  # its own messages about the damage; ours follows
+                bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
+            if bgr is not None:
+                return VideoFrame(i, i / self.fps, _to_rgb(cv2, bgr), mirrored=self.mirrored)
+            logger.warning("%s: frame %d does not decode (not an image, or damaged); skipped",
+                           display_path(path), i)
+            self.frame_index += 1  # its time slot stays empty: later frames keep their times
+        return None

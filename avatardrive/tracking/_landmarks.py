@@ -44,6 +44,7 @@ __all__ = [
     "head_frame",
     "landmark_measures",
     "measure_names",
+    "pose_from_matrix",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -212,6 +213,34 @@ def _euler(rotation: FloatArray) -> tuple[float, float, float]:
     yaw = math.atan2(r02, -r22)
     roll_right = math.atan2(-r10, -r11)
     return math.degrees(yaw), -math.degrees(pitch_down) + PITCH_OFFSET, -math.degrees(roll_right)
+
+
+#: Camera coordinates of MediaPipe's facial transformation matrix (x right, y up, z toward the
+#: viewer) to the image coordinates used here (x right, y down, z away).
+_GL_TO_IMAGE = np.diag([1.0, -1.0, -1.0])
+
+
+def pose_from_matrix(matrix: npt.ArrayLike) -> FloatArray:
+    """Head (yaw, pitch, roll) in degrees from FaceLandmarker's facial transformation matrix.
+
+    Parameters
+    ----------
+    matrix : array_like, shape (4, 4)
+        The canonical face model's pose in camera coordinates (x right, y up, z toward the
+        viewer); its rotation's columns are the head's x (toward the performer's left), up and
+        forward axes.
+
+    Returns
+    -------
+    ndarray of float64, shape (3,)
+        Performer-centred, as :func:`landmark_measures` gives it for an unmirrored image (no
+        :data:`PITCH_OFFSET`: the model's own frame faces the camera at zero).
+    """
+    rotation = _GL_TO_IMAGE @ np.asarray(matrix, dtype=np.float64)[:3, :3]
+    if not np.all(np.isfinite(rotation)):
+        return np.zeros(3)
+    yaw, pitch, roll = _euler(rotation)
+    return np.array([yaw, pitch - PITCH_OFFSET, roll])
 
 
 def landmark_measures(

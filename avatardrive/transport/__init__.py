@@ -16,11 +16,13 @@ Layers inside, bottom up (sockets only in the top row)::
   :class:`UdpSink`, :class:`MemorySink`, :class:`LiveLinkCsvSink`, :class:`NpzRecorder`
 - destinations: :func:`parse_destination`, :class:`Destination`
 - encoders: :func:`make_encoder`, :func:`osc_encoder`, :func:`vmc_encoder`,
-  :class:`VRChatEncoder`
+  :class:`VRChatEncoder`; :class:`Readout`, the seam for values computed from each frame's AU
+  channels (the emotion read-out of ``osc://...?emotions=1``)
 - control: :class:`ControlListener` and the commands it queues
 - monitor: :class:`StreamMonitor`, :class:`MonitorState`, :class:`MonitorSnapshot`
 - VRChat: :class:`VRChatSink`, :class:`AvatarWatcher`, :func:`load_avatar_config`,
   :func:`parse_avatar_config`, :func:`plan_avatar`, :class:`AvatarPlan`, :func:`binary_bits`
+- network fetches: :func:`fetch_url`, :func:`fetch_wheel_member` (a file inside a registry wheel)
 """
 
 from avatardrive.transport._clock import ClockStats, FrameClock, Tick
@@ -30,6 +32,7 @@ from avatardrive.transport._control import (
     ControlListener,
     ControlStats,
     Neutral,
+    SetMood,
     TriggerAU,
     TriggerEmotion,
     parse_command,
@@ -44,11 +47,13 @@ from avatardrive.transport._destination import (
 from avatardrive.transport._encoders import (
     BundleEncoder,
     Encoder,
+    Readout,
     VRChatEncoder,
     make_encoder,
     osc_encoder,
     vmc_encoder,
 )
+from avatardrive.transport._fetch import fetch_url, fetch_wheel_member
 from avatardrive.transport._frame import Frame, Sink, ValueRange
 from avatardrive.transport._livelink import (
     LIVE_LINK_COLUMNS,
@@ -121,7 +126,9 @@ __all__ = [
     "OscBundle",
     "OscMessage",
     "ParameterFactory",
+    "Readout",
     "Recording",
+    "SetMood",
     "Sink",
     "SinkStats",
     "StreamMonitor",
@@ -133,6 +140,8 @@ __all__ = [
     "VRChatSink",
     "ValueRange",
     "binary_bits",
+    "fetch_url",
+    "fetch_wheel_member",
     "iter_messages",
     "livelink_timecode",
     "load_avatar_config",

@@ -7,6 +7,8 @@ address (prefix configurable)  arguments
                                apex, offset ``f`` seconds (onset/offset in (0, 60], apex [0, 60])
 ``/avatardrive/micro``         name ``s``, intensity ``f`` in [0, 1]
 ``/avatardrive/au``            channel ``s``, intensity ``f`` in [0, 1], duration ``f`` (0, 60]
+``/avatardrive/mood``          valence ``f``, arousal ``f`` in [-1, 1], then optionally the ease
+                               ``f`` in seconds (0, 60] (default: the mixer's, by distance)
 ``/avatardrive/neutral``       none
 ``/avatardrive/calibrate``     none
 =============================  =================================================================
@@ -40,6 +42,7 @@ __all__ = [
     "ControlListener",
     "ControlStats",
     "Neutral",
+    "SetMood",
     "TriggerAU",
     "TriggerEmotion",
     "parse_command",
@@ -73,6 +76,16 @@ class TriggerAU:
 
 
 @dataclass(frozen=True)
+class SetMood:
+    """Move the background mood to (valence, arousal), eased over ``ease`` seconds
+    (``None`` = the mixer's default)."""
+
+    valence: float
+    arousal: float
+    ease: float | None = None
+
+
+@dataclass(frozen=True)
 class Neutral:
     """Relax every triggered layer to neutral."""
 
@@ -82,7 +95,7 @@ class Calibrate:
     """Capture the current face as the neutral reference."""
 
 
-ControlCommand = TriggerEmotion | TriggerAU | Neutral | Calibrate
+ControlCommand = TriggerEmotion | TriggerAU | SetMood | Neutral | Calibrate
 
 
 @dataclass(frozen=True)
@@ -311,6 +324,12 @@ def _au(args: _Args) -> TriggerAU:
                      args.number(2, 0.0, MAX_DURATION, above_lo=True))
 
 
+def _mood(args: _Args) -> SetMood:
+    args.count(2, 3)
+    return SetMood(args.number(0, -1.0, 1.0), args.number(1, -1.0, 1.0),
+                   args.optional(2, 0.0, MAX_DURATION, above_lo=True))
+
+
 def _neutral(args: _Args) -> Neutral:
     args.count(0, 0)
     return Neutral()
@@ -325,6 +344,7 @@ _PARSERS: dict[str, Callable[[_Args], ControlCommand]] = {
     "emotion": _emotion,
     "micro": _micro,
     "au": _au,
+    "mood": _mood,
     "neutral": _neutral,
     "calibrate": _calibrate,
 }

@@ -3,7 +3,8 @@
 =========  ============  ===========  ==================================================
 scheme     default port  default rig  query options (all optional)
 =========  ============  ===========  ==================================================
-osc        (required)    arkit52      rig, au (0/1), prefix (default ``/avatardrive/``)
+osc        (required)    arkit52      rig, au (0/1), emotions (0/1), prefix (default
+                                      ``/avatardrive/``)
 vmc        39539         vrm0         rig
 vrchat     9000          vrcft        rig, prefix (default ``/avatar/parameters/FT/v2/``),
                                       keepalive (s, default 1), max_rate (msg/s, default 2000),
@@ -37,7 +38,7 @@ SCHEMES = ("osc", "vmc", "vrchat")
 DEFAULT_PORTS: Mapping[str, int] = {"vmc": 39539, "vrchat": 9000}
 DEFAULT_RIGS: Mapping[str, str] = {"osc": "arkit52", "vmc": "vrm0", "vrchat": "vrcft"}
 _DEFAULT_OPTIONS: Mapping[str, Mapping[str, str]] = {
-    "osc": {"au": "0", "prefix": "/avatardrive/"},
+    "osc": {"au": "0", "emotions": "0", "prefix": "/avatardrive/"},
     "vmc": {},
     "vrchat": {"prefix": "/avatar/parameters/FT/v2/", "keepalive": "1", "max_rate": "2000",
                "avatar": "", "force_all": "0", "listen": "9001", "oscquery": "auto",
@@ -63,7 +64,8 @@ class Destination:
         Rig whose shape names this destination receives.
     options
         Every option of the scheme, validated, as strings (defaults filled in); read them
-        typed through :attr:`au`, :attr:`prefix`, :attr:`keepalive`, :attr:`max_rate`.
+        typed through :attr:`au`, :attr:`emotions`, :attr:`prefix`, :attr:`keepalive`,
+        :attr:`max_rate`.
     """
 
     scheme: str
@@ -87,6 +89,11 @@ class Destination:
     def au(self) -> bool:
         """Generic OSC only: also send ``<prefix>au/<channel>`` for every AU channel."""
         return self._option("au") == "1"
+
+    @property
+    def emotions(self) -> bool:
+        """Generic OSC only: also send the emotion read-out, ``<prefix>read/<name> f``."""
+        return self._option("emotions") == "1"
 
     @property
     def prefix(self) -> str:
@@ -183,7 +190,7 @@ def _check_option(key: str, value: str, url: str, where: str) -> str:
 
     if key == "rig" and not _RIG.fullmatch(value):
         raise fail("a rig name such as arkit52, vrm0, vrm1, vrcft or facs")
-    if key in ("au", "force_all"):
+    if key in ("au", "emotions", "force_all"):
         if value.lower() not in _BOOLEANS:
             raise fail("1 or 0")
         return _BOOLEANS[value.lower()]

@@ -9,6 +9,8 @@ schema        per frame                                        values
 ============  ===============================================  ===============================
 ``osc``       one bundle: ``<prefix><shape> f`` per shape,     clamped
               then ``<prefix>au/<channel> f`` per AU channel
+              (``au=1``), then ``<prefix>read/<name> f`` per
+              read-out value (``emotions=1``)
 ``vmc``       one bundle: ``/VMC/Ext/Blend/Val s f`` per       clamped
               shape, then ``/VMC/Ext/Blend/Apply``
 ``vrchat``    one plain message ``<prefix><Name> f`` per       clamped, quantized to 1/127,
@@ -23,7 +25,7 @@ from __future__ import annotations
 import itertools
 import re
 import struct
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 import numpy as np
@@ -48,7 +50,9 @@ __all__ = [
     "Datagram",
     "Encoder",
     "EncoderFactory",
+    "Readout",
     "VRChatEncoder",
+    "check_readout",
     "make_encoder",
     "osc_encoder",
     "vmc_encoder",
@@ -72,11 +76,34 @@ class Encoder(Protocol):
         ...
 
 
+class Readout(Protocol):
+    """Values computed from each frame's AU channels and sent with it (``emotions=1``: the
+    emotion reader of ``avatardrive.synth``, handed in by whoever opens the sink).
+
+    Attributes
+    ----------
+    names
+        One name per value, the last part of its address (``happiness``, ``valence``).
+    channels
+        The AU channel order :meth:`update` expects ``frame.au`` in.
+    ranges
+        ``name -> (lo, hi)``; values are clamped into them like every other value.
+    """
+
+    names: tuple[str, ...]
+    channels: tuple[str, ...]
+    ranges: Mapping[str, tuple[float, float]]
+
+    def update(self, au: FloatArray, time: float) -> FloatArray:
+        """The values for one frame's AU channels at stream time ``time``, shape (len(names),)."""
+
+
 class EncoderFactory(Protocol):
     """Builds a destination's encoder for a name set (:func:`make_encoder` is one)."""
 
     def __call__(self, destination: Destination, names: Sequence[str], *,
-                 channels: Sequence[str] = (), ranges: ValueRange = UNIT_RANGE) -> Encoder:
+                 channels: Sequence[str] = (), ranges: ValueRange = UNIT_RANGE,
+                 readout: Readout | None = None) -> Encoder:
         """The encoder for ``names`` (and ``channels``) in ``destination``'s schema."""
         ...
 
@@ -85,7 +112,8 @@ class BundleEncoder:
     """Fixed-layout encoder: frame values packed into prepared bundle bytes.
 
     Build it with :func:`osc_encoder` or :func:`vmc_encoder`. Values are ``frame.values``
-    followed by ``frame.au`` (when the encoder has channels), one per float slot in order.
+    followed by ``frame.au`` (when the encoder has channels), then the read-out of ``frame.au``
+    (when it has a ``readout``), one per float slot in order.
     """
 
     def __init__(
@@ -96,13 +124,19 @@ class BundleEncoder:
         channels: tuple[str, ...] = (),
         ranges: ValueRange = UNIT_RANGE,
         max_datagram: int = MAX_DATAGRAM,
+        readout: Readout | None = None,
     ) -> None:
-        self.names, self.channels = names, channels
+        self.names, self.channels, self.readout = names, channels, readout
         self._layouts = bundle_layouts(messages, max_datagram=max_datagram)
+        read = readout.names if readout is not None else ()
         lo, hi = ranges.bounds([*names, *channels])
-        self._bounds = _split(lo, len(names)), _split(hi, len(names))
-        self._clean = np.zeros(len(names) + len(channels), dtype=np.float32)
-        self._outs = _split(self._clean, len(names))
+        if readout is not None:
+            read_lo, read_hi = ValueRange(overrides=readout.ranges).bounds(read)
+            lo, hi = np.concatenate([lo, read_lo]), np.concatenate([hi, read_hi])
+        sizes = [len(names), len(channels), len(read)]
+        self._bounds = _segments(lo, sizes), _segments(hi, sizes)
+        self._clean = np.zeros(sum(sizes), dtype=np.float32)
+        self._outs = _segments(self._clean, sizes)
         self._chunks = _chunks(self._clean, [layout.slots for layout in self._layouts])
 
     @property
@@ -112,10 +146,13 @@ class BundleEncoder:
 
     def encode(self, frame: Frame) -> Sequence[bytearray]:
         """Clamp the frame's values into the prepared bundle(s); return them (shared buffers)."""
-        (lo, lo_au), (hi, hi_au) = self._bounds
+        (lo, lo_au, lo_read), (hi, hi_au, hi_read) = self._bounds
         sanitize(frame.values, lo, hi, out=self._outs[0])
         if self.channels:
             sanitize(frame.au, lo_au, hi_au, out=self._outs[1])
+        if self.readout is not None:
+            sanitize(self.readout.update(frame.au, frame.time), lo_read, hi_read,
+                     out=self._outs[2])  # fmt: skip
         pairs = zip(self._layouts, self._chunks, strict=True)
         return [layout.pack(chunk) for layout, chunk in pairs]
 
@@ -127,8 +164,10 @@ def osc_encoder(
     prefix: str = "/avatardrive/",
     ranges: ValueRange = UNIT_RANGE,
     max_datagram: int = MAX_DATAGRAM,
+    readout: Readout | None = None,
 ) -> BundleEncoder:
-    """Generic schema: ``<prefix><shape> f`` per shape, ``<prefix>au/<channel> f`` per channel.
+    """Generic schema: ``<prefix><shape> f`` per shape, ``<prefix>au/<channel> f`` per channel,
+    ``<prefix>read/<name> f`` per value of ``readout`` (computed from ``frame.au``).
 
     Raises
     ------
@@ -137,9 +176,12 @@ def osc_encoder(
     """
     addresses = [prefix + _address_part(n, "names", i) for i, n in enumerate(names)]
     addresses += [f"{prefix}au/{_address_part(c, 'channels', i)}" for i, c in enumerate(channels)]
+    if readout is not None:
+        addresses += [f"{prefix}read/{_address_part(n, 'readout', i)}"
+                      for i, n in enumerate(readout.names)]  # fmt: skip
     messages = [slot_message(address) for address in addresses]
     return BundleEncoder(messages, names=tuple(names), channels=tuple(channels), ranges=ranges,
-                         max_datagram=max_datagram)
+                         max_datagram=max_datagram, readout=readout)
 
 
 def vmc_encoder(
@@ -263,10 +305,19 @@ def make_encoder(
     *,
     channels: Sequence[str] = (),
     ranges: ValueRange = UNIT_RANGE,
+    readout: Readout | None = None,
 ) -> Encoder:
     """The encoder of ``destination``'s schema for this name set.
 
-    ``channels`` are encoded only by ``osc`` destinations with ``au=1``; others ignore them.
+    ``channels`` (the AU channels the frames carry) are encoded only by ``osc`` destinations
+    with ``au=1``; others ignore them. ``readout`` is sent by ``osc`` destinations with
+    ``emotions=1``, which need one.
+
+    Raises
+    ------
+    TransportError
+        ``emotions=1`` without a ``readout``, or with frames whose AU channels are not the ones
+        it reads.
     """
     if destination.scheme == "vmc":
         return vmc_encoder(names, ranges=ranges)
@@ -274,10 +325,28 @@ def make_encoder(
         return VRChatEncoder(names, prefix=destination.prefix, ranges=ranges,
                              keepalive=destination.keepalive, max_rate=destination.max_rate)
     if destination.scheme == "osc":
+        if destination.emotions:
+            check_readout(destination, readout, channels)
         return osc_encoder(names, channels=channels if destination.au else (),
-                           prefix=destination.prefix, ranges=ranges)
+                           prefix=destination.prefix, ranges=ranges,
+                           readout=readout if destination.emotions else None)  # fmt: skip
     raise TransportError(f"scheme {destination.scheme!r} has no encoder; expected osc, vmc or "
                          f"vrchat", source=destination.url)
+
+
+def check_readout(
+    destination: Destination, readout: Readout | None, channels: Sequence[str]
+) -> None:
+    """Refuse ``emotions=1`` without a read-out, or with frames lacking its AU channels."""
+    if readout is None:
+        raise TransportError("asks for the emotion read-out, but no reader was handed to the "
+                             "sink; expected UdpSink(..., readout=EmotionReader())",
+                             source=destination.url, where="query key 'emotions'")  # fmt: skip
+    if tuple(channels) != tuple(readout.channels):
+        raise TransportError(f"the read-out needs each frame's {len(readout.channels)} AU "
+                             f"channels; these frames carry {len(channels)}; expected frames "
+                             f"with the AU channels (Frame.channels, Frame.au)",
+                             source=destination.url, where="query key 'emotions'")  # fmt: skip
 
 
 def _address_part(name: str, kind: str, index: int) -> str:
@@ -294,8 +363,9 @@ def _check_string(name: str, kind: str, index: int) -> None:
                              f"without NUL", where=f"{kind}[{index}]")
 
 
-def _split(array: FloatArray, at: int) -> tuple[FloatArray, FloatArray]:
-    return array[:at], array[at:]
+def _segments(array: FloatArray, sizes: Sequence[int]) -> tuple[FloatArray, ...]:
+    edges = np.cumsum([0, *sizes]).tolist()
+    return tuple(array[a:b] for a, b in itertools.pairwise(edges))
 
 
 def _chunks(array: FloatArray, sizes: Sequence[int]) -> list[FloatArray]:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from avatardrive.errors import TransportError
 from avatardrive.transport._destination import Destination, parse_destination
+from avatardrive.transport._encoders import Readout
 from avatardrive.transport._frame import UNIT_RANGE, Sink, ValueRange
 from avatardrive.transport._livelink import LiveLinkCsvSink
 from avatardrive.transport._record import NpzRecorder
@@ -21,12 +22,14 @@ def open_sink(
     *,
     ranges: ValueRange = UNIT_RANGE,
     parameters: ParameterFactory | None = None,
+    readout: Readout | None = None,
 ) -> Sink:
     """Open the sink a target names.
 
     ``osc://`` and ``vmc://`` URLs (or a :class:`Destination`) open a :class:`UdpSink`,
     ``vrchat://`` a :class:`VRChatSink` (given ``parameters``, the factory of the derived
-    VRCFaceTracking v2 parameters, e.g. ``avatardrive.retarget.VRCFTParameters``); a path
+    VRCFaceTracking v2 parameters, e.g. ``avatardrive.retarget.VRCFTParameters``; ``readout``
+    is what ``osc://...?emotions=1`` sends, e.g. ``avatardrive.synth.EmotionReader()``); a path
     ending in ``.csv`` a :class:`LiveLinkCsvSink`; ``.npz`` an :class:`NpzRecorder`.
 
     Raises
@@ -40,7 +43,7 @@ def open_sink(
     if isinstance(target, Destination):
         if target.scheme == "vrchat":
             return VRChatSink(target, ranges=ranges, parameters=parameters)
-        return UdpSink(target, ranges=ranges)
+        return UdpSink(target, ranges=ranges, readout=readout)
     suffix = Path(target).suffix.lower()
     if suffix == ".csv":
         return LiveLinkCsvSink(target, ranges=ranges)

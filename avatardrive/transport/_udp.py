@@ -26,7 +26,14 @@ from typing import Any
 
 from avatardrive.errors import ParameterError, TransportError
 from avatardrive.transport._destination import Destination, parse_destination
-from avatardrive.transport._encoders import Datagram, Encoder, EncoderFactory, make_encoder
+from avatardrive.transport._encoders import (
+    Datagram,
+    Encoder,
+    EncoderFactory,
+    Readout,
+    check_readout,
+    make_encoder,
+)
 from avatardrive.transport._frame import UNIT_RANGE, Frame, ValueRange
 from avatardrive.transport._log import WarnOnce
 
@@ -79,6 +86,10 @@ class UdpSink:
         A :class:`Destination` or its URL.
     ranges
         Declared value ranges; values are clamped into them and NaN mapped to ``lo``.
+    readout
+        What ``osc://...?emotions=1`` sends with each frame, computed from its AU channels
+        (``avatardrive.synth.EmotionReader()``); required by such a destination, unused by
+        others. One per sink: it keeps the stream's smoothing state.
     retry_interval
         Seconds between lookups of a host that did not resolve.
     resolve
@@ -102,6 +113,7 @@ class UdpSink:
         destination: Destination | str,
         *,
         ranges: ValueRange = UNIT_RANGE,
+        readout: Readout | None = None,
         retry_interval: float = 3.0,
         resolve: Resolve = resolve_udp,
         clock: Callable[[], float] = time.monotonic,
@@ -112,7 +124,10 @@ class UdpSink:
         if isinstance(destination, str):
             destination = parse_destination(destination)
         self.destination = destination
+        if destination.emotions and readout is None:
+            check_readout(destination, None, ())  # fails now, not on the first frame
         self._ranges = ranges
+        self._readout = readout
         self._warn = WarnOnce(logger)
         self._resolver = _Resolver(destination.host, destination.port, resolve=resolve,
                                    interval=retry_interval, clock=clock)
@@ -183,7 +198,7 @@ class UdpSink:
             return self._encoder  # the hot path: same shared tuples as the last frame
         if self._encoder is None or (frame.names, frame.channels) != (self._names, self._channels):
             self._encoder = self._encoders(self.destination, frame.names, channels=frame.channels,
-                                         ranges=self._ranges)
+                                           ranges=self._ranges, readout=self._readout)
         self._names, self._channels = frame.names, frame.channels
         return self._encoder
 

@@ -38,7 +38,7 @@ from numpy.typing import NDArray
 
 from avatardrive.errors import AvatarDriveError, TransportError
 from avatardrive.transport._destination import Destination, parse_destination
-from avatardrive.transport._encoders import Datagram, Encoder, VRChatEncoder
+from avatardrive.transport._encoders import Datagram, Encoder, Readout, VRChatEncoder
 from avatardrive.transport._frame import UNIT_RANGE, FloatArray, Frame, ValueRange, sanitize
 from avatardrive.transport._log import WarnOnce
 from avatardrive.transport._osc import iter_messages, osc_string, parse_packet
@@ -470,7 +470,9 @@ class VRChatSink:
         return f"VRChatSink({self.destination.url!r})"
 
     def _encoder_for(self, destination: Destination, names: Sequence[str], *,
-                     channels: Sequence[str] = (), ranges: ValueRange = UNIT_RANGE) -> Encoder:
+                     channels: Sequence[str] = (), ranges: ValueRange = UNIT_RANGE,
+                     readout: Readout | None = None) -> Encoder:  # fmt: skip
+        del readout  # VRChat parameters carry no read-out
         derived = None if self._parameters is None else self._parameters(names, channels)
         self._encoder = _FrameEncoder(self, tuple(names), tuple(channels), derived)
         return self._encoder

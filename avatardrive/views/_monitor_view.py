@@ -7,7 +7,13 @@ becomes a series. The window samples the monitor ``rate`` times a second and sho
     title:  avatardrive monitor — host:port — 60.0 fps · max gap 18 ms · last gap 17 ms
     [lines] the most active keys (largest range over the last 10 s), scrolling  | legend
     [bars]  the current values of the top N keys by size, names on the left
+    [face]  on the right: the preview face of the AU frame behind the stream (AU channels of a
+            ``?au=1`` stream, or the arkit52 / vrcft inverse of ARKit or VRChat FT shapes)
     status: frames · datagrams · malformed · keys · silent for
+
+Above the plots, the emotion read-out: the sender's own (``<prefix>read/<name>``, sent with
+``?emotions=1``), else one read here from the stream's AU channels (``<prefix>au/AU12_L``,
+``?au=1``), else a hint how to get one.
 
 :class:`MonitorHistory` (no Qt) keeps the samples; :class:`MonitorWindow` draws them.
 """
@@ -23,12 +29,18 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from avatardrive.facs import CHANNELS, N_CHANNELS
+from avatardrive.synth import READOUT_NAMES, EmotionReader
 from avatardrive.transport import MonitorSnapshot
+from avatardrive.views._face_widget import FaceView
 from avatardrive.views._plot_qt import Qt, application
-from avatardrive.views._puppet_model import History, LineSlots, top_bars
+from avatardrive.views._puppet_model import History, LineSlots, readout_html, top_bars
 from avatardrive.views._puppet_plots import INK, ScrollingLines, TopBars, key_filter, short_name
+from avatardrive.views._stream_face import StreamFace
 
-__all__ = ["MonitorHistory", "MonitorWindow", "SnapshotSource", "run_monitor_window"]
+__all__ = [
+    "MonitorHistory", "MonitorReadout", "MonitorWindow", "SnapshotSource", "run_monitor_window",
+]  # fmt: skip
 
 _SPAN = 10.0  # seconds of lines shown
 _RATE = 30.0  # samples (and redraws) per second
@@ -102,6 +114,61 @@ class MonitorHistory:
         return np.where(finite.any(axis=0), high - low, 0.0).astype(np.float64)
 
 
+class MonitorReadout:
+    """The emotion read-out of a monitored stream, from the latest value of every key.
+
+    The sender's own read-out (keys ending in ``/read/<name>``) when it sends one; else one read
+    here by an :class:`~avatardrive.synth.EmotionReader` from the stream's AU channels (keys
+    ending in ``/au/<channel>``); else none.
+    """
+
+    _NO_READOUT = ("<b>Reads as</b> <span style='color:#888'>no read-out in this stream: send "
+                   "it with ?emotions=1 (or the AU channels with ?au=1)</span>")  # fmt: skip
+
+    def __init__(self) -> None:
+        self.reader = EmotionReader()
+        self._read_keys: dict[str, int] = {}
+        self._au_keys: dict[str, int] = {}
+        self._seen: set[str] = set()
+        self._sent = np.zeros(len(READOUT_NAMES), dtype=np.float32)
+        self._au = np.zeros(N_CHANNELS, dtype=np.float32)
+        self.values: npt.NDArray[np.float32] | None = None
+        """The latest read-out (:data:`~avatardrive.synth.READOUT_NAMES`), or ``None``."""
+        self.source = "none"
+        """Where it came from: ``"sender"``, ``"au"`` (read here) or ``"none"``."""
+
+    def update(self, now: float, values: Mapping[str, float]) -> npt.NDArray[np.float32] | None:
+        """Read the latest ``values`` (key -> value) sampled at ``now`` (seconds)."""
+        self._learn(values)
+        if len(self._read_keys) >= len(READOUT_NAMES):
+            for key, column in self._read_keys.items():
+                self._sent[column] = values[key]
+            self.values, self.source = self._sent, "sender"
+        elif self._au_keys:
+            for key, column in self._au_keys.items():
+                self._au[column] = values[key]
+            self.values, self.source = self.reader.update(self._au, now), "au"
+        return self.values
+
+    def html(self) -> str:
+        """The read-out panel (rich text)."""
+        if self.values is None:
+            return self._NO_READOUT
+        felt = self.reader.felt if self.source == "au" else 0.0
+        where = "sent by the stream" if self.source == "sender" else "read here from its AUs"
+        return (readout_html(self.values, felt=felt)
+                + f" <span style='color:#888'>({where})</span>")  # fmt: skip
+
+    def _learn(self, values: Mapping[str, float]) -> None:
+        for key in values.keys() - self._seen:
+            self._seen.add(key)
+            head, _, name = key.rpartition("/")
+            if head.endswith("/read") and name in READOUT_NAMES:
+                self._read_keys[key] = READOUT_NAMES.index(name)
+            elif head.endswith("/au") and name in CHANNELS:
+                self._au_keys[key] = CHANNELS.index(name)
+
+
 def _title(address: tuple[str, int], snapshot: MonitorSnapshot) -> str:
     host, port = address
     if snapshot.frames < 2:
@@ -170,6 +237,7 @@ class MonitorWindow:
         self.snapshot: MonitorSnapshot | None = None
         self.samples = MonitorHistory(span=_SPAN, rate=max(1e3 / max(interval_ms, 1), _RATE))
         self.slots = LineSlots(lines, threshold=_ACTIVE)
+        self.readout = MonitorReadout()
         self._build(qt, size, top=top, lines=lines)
         self.timer: Any = qt.core.QTimer(self.window)
         self.timer.setInterval(interval_ms)
@@ -198,7 +266,38 @@ class MonitorWindow:
         layout.layout.setColumnFixedWidth(1, 220)
         layout.layout.setRowStretchFactor(1, 4)
         layout.layout.setRowStretchFactor(3, 5)
-        self.window.setCentralWidget(view)
+        self.reads = qt.widgets.QLabel(MonitorReadout._NO_READOUT)
+        self.reads.setObjectName("reads")
+        self.reads.setTextFormat(qt.core.Qt.TextFormat.RichText)
+        self.reads.setStyleSheet(f"QLabel {{ color: {INK}; background: #f4f4f4; padding: 6px; }}")
+        central = qt.widgets.QWidget()
+        column = qt.widgets.QVBoxLayout(central)
+        column.addWidget(self.reads)
+        column.addWidget(self._beside_face(qt, view), 1)
+        self.window.setCentralWidget(central)
+
+    def _beside_face(self, qt: Qt, view: Any) -> Any:
+        """``view`` with the preview face and its caption in a column on the right."""
+        self.stream_face = StreamFace()
+        self.face = FaceView(qt)
+        self.face_caption = qt.widgets.QLabel(self.stream_face.source)
+        self.face_caption.setWordWrap(True)
+        self.face_caption.setStyleSheet(f"QLabel {{ color: {INK}; }}")
+        column = qt.widgets.QVBoxLayout()
+        column.addWidget(self.face.widget, 1)
+        column.addWidget(self.face_caption)
+        central = qt.widgets.QWidget()
+        row = qt.widgets.QHBoxLayout(central)
+        row.addWidget(view, 3)
+        row.addLayout(column, 1)
+        return central
+
+    def _draw_face(self, snapshot: MonitorSnapshot) -> None:
+        au = self.stream_face.frame(snapshot.values)
+        if au is not None:
+            self.face.show(au)
+        if self.face_caption.text() != self.stream_face.source:
+            self.face_caption.setText(self.stream_face.source)
 
     def start(self) -> None:
         """Show the window and start sampling."""
@@ -214,8 +313,13 @@ class MonitorWindow:
         if self.first_seen is None and snapshot.datagrams:
             self.first_seen = now - snapshot.age
         self.samples.sample(now, snapshot.values)
+        self.readout.update(now, snapshot.values)
+        text = self.readout.html()
+        if text != self.reads.text():
+            self.reads.setText(text)
         self._draw_lines(now)
         self._draw_bars(snapshot)
+        self._draw_face(snapshot)
         self.window.setWindowTitle(_title(self.monitor.address, snapshot))
         self.window.statusBar().showMessage(_status(snapshot))
         if self._should_stop(now, snapshot):

@@ -1,13 +1,19 @@
 """What the timeline authoring plot shows, as plain data (no Qt).
 
 :func:`authoring_figure` turns a timeline into a :class:`Figure`: the AU curves grouped by face
-region (one :class:`Panel` per region with any activity), the events as :class:`Span`\\ s, and
-optionally the weights of a rig's most active shapes. The Qt layer (``_plot_draw``) only draws it,
-so everything here is testable without a display.
+region (one :class:`Panel` per region with any activity), the events as :class:`Span`\\ s with
+their keyframes, an :class:`AuLanes` heat strip (one lane per active AU, coloured by the event that
+drives it, so curves that coincide in the line panels - a micro-expression's AUs all peaking at
+0.30 - still show one by one, and two micro-expressions differ in colour), the mood track as a
+:class:`MoodLane`, and optionally the weights of a rig's most active shapes. In the line panels
+each AU is drawn :data:`TRACE_STEP` above the previous one so that equal curves do not hide each
+other. :func:`curves_figure` does the same for AU curves without a timeline. The Qt layer
+(``_plot_draw``) only draws it, so everything here is testable without a display.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,9 +25,17 @@ import numpy.typing as npt
 
 from avatardrive.curves import Curves, zeros
 from avatardrive.errors import ParameterError
-from avatardrive.facs import action_units, channels_of
+from avatardrive.facs import CHANNELS, action_units, channels_of
 from avatardrive.retarget import Rig
-from avatardrive.synth import ResolvedEvent, render, resolve_timeline, timeline_duration
+from avatardrive.synth import (
+    ResolvedEvent,
+    event_values,
+    mood_map,
+    mood_path,
+    render,
+    resolve_timeline,
+    timeline_duration,
+)
 from avatardrive.timeline import Timeline
 
 Side = Literal["L", "R"]
@@ -29,15 +43,23 @@ Side = Literal["L", "R"]
 __all__ = [
     "ACTIVE",
     "AU_UNIT",
+    "MOOD_OWNER",
     "REGION_GROUPS",
+    "TRACE_STEP",
+    "UNOWNED",
+    "AuLanes",
     "Figure",
     "LegendEntry",
+    "MoodLane",
     "Panel",
     "Span",
     "Trace",
+    "au_lanes",
     "au_panels",
     "authoring_figure",
+    "curves_figure",
     "event_spans",
+    "mood_lane",
     "rig_panel",
     "shape_side",
     "stagger",
@@ -56,6 +78,10 @@ REGION_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("gaze", ("gaze",)),
 )
 AU_UNIT = "AU intensity (0–1)"
+#: Vertical step between the AUs of one line panel, in AU intensity: equal curves stay visible.
+TRACE_STEP = 0.02
+#: Owners of heat-strip cells that no event drives: blinks or curve files, and the mood track.
+UNOWNED, MOOD_OWNER = -1, -2
 #: A curve whose peak stays below this (AU intensity, or fraction of a rig's scale) is inactive.
 ACTIVE = 1e-3
 
@@ -78,12 +104,22 @@ class Trace:
         Palette index; both sides of one AU (or of one rig shape pair) share it.
     side : {"L", "R"} or None
         Which side of the face the curve belongs to; ``"R"`` is drawn dashed and darker.
+    offset : float
+        Drawn this much higher (the ``TRACE_STEP`` stagger), so that equal curves stay apart.
     """
+
+    def drawn(self) -> npt.NDArray[np.float32]:
+        """The values as drawn: raised by ``offset`` where the curve is active (fully from 0.05
+        up), so that the rest line stays at 0 and the curve stays continuous."""
+        lift = self.offset * np.clip(self.values / 0.05, 0.0, 1.0)
+        drawn: npt.NDArray[np.float32] = (self.values + lift).astype(np.float32)
+        return drawn
 
     name: str
     values: npt.NDArray[np.float32]
     color: int
     side: Side | None
+    offset: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -120,12 +156,66 @@ class Panel:
 
 @dataclass(frozen=True)
 class Span:
-    """One event on the time axis: its name and when it acts, seconds."""
+    """One event on the time axis: its name, when it acts (seconds), its colour, the times of
+    its intensity keys, and whether it is a micro-expression."""
 
     name: str
     start: float
     end: float
     color: int
+    keys: tuple[float, ...] = ()
+    micro: bool = False
+
+
+@dataclass(frozen=True)
+class AuLanes:
+    """A heat strip: one lane per active AU, each cell coloured by who drives it.
+
+    Attributes
+    ----------
+    labels : tuple of str
+        ``"AU12"`` per lane, top to bottom in catalogue order.
+    values : ndarray of float32, shape (lanes, frames)
+        The stronger side of each AU.
+    owners : ndarray of int16, shape (lanes, frames)
+        Index of the event that drives each cell most (its :class:`Span` colour),
+        :data:`MOOD_OWNER` where the mood does, :data:`UNOWNED` where nothing known does.
+    """
+
+    labels: tuple[str, ...]
+    values: npt.NDArray[np.float32]
+    owners: npt.NDArray[np.int16]
+
+    def binned(self, columns: int) -> AuLanes:
+        """At most ``columns`` cells per lane: each lane's strongest frame of each bin."""
+        frames = self.values.shape[1]
+        if frames <= columns or columns < 1:
+            return self
+        edges = np.linspace(0, frames, columns + 1).astype(np.intp)
+        strongest = np.stack(
+            [lo + np.argmax(self.values[:, lo:hi], axis=1)
+             for lo, hi in itertools.pairwise(edges)],
+            axis=1,
+        )  # fmt: skip
+        rows = np.arange(self.values.shape[0])[:, None]
+        return AuLanes(self.labels, self.values[rows, strongest], self.owners[rows, strongest])
+
+
+@dataclass(frozen=True)
+class MoodLane:
+    """The mood track over the shown window.
+
+    Attributes
+    ----------
+    valence, arousal : ndarray of float64, shape (frames,)
+        On the figure's ``times``.
+    keys : tuple of (float, float, float)
+        ``(time, valence, arousal)`` of each keyframe inside the window.
+    """
+
+    valence: npt.NDArray[np.float64]
+    arousal: npt.NDArray[np.float64]
+    keys: tuple[tuple[float, float, float], ...]
 
 
 @dataclass(frozen=True)
@@ -145,6 +235,10 @@ class Figure:
         One panel per face region with activity, top to bottom.
     rig : Panel or None
         The rig's most active shapes, when a rig was given.
+    lanes : AuLanes or None
+        The heat strip of every active AU.
+    mood : MoodLane or None
+        The mood track, when the timeline has one.
     """
 
     title: str
@@ -154,6 +248,8 @@ class Figure:
     spans: tuple[Span, ...]
     regions: tuple[Panel, ...]
     rig: Panel | None
+    lanes: AuLanes | None = None
+    mood: MoodLane | None = None
 
 
 def _secs(value: float) -> str:
@@ -192,8 +288,9 @@ def _au_panel(curves: Curves, title: str, regions: tuple[str, ...], threshold: f
         if max(peaks[left], peaks[right]) < threshold:
             continue
         color = len(legend)
-        traces.append(Trace(curves.names[left], curves.values[:, left], color, "L"))
-        traces.append(Trace(curves.names[right], curves.values[:, right], color, "R"))
+        offset = color * TRACE_STEP
+        traces.append(Trace(curves.names[left], curves.values[:, left], color, "L", offset))
+        traces.append(Trace(curves.names[right], curves.values[:, right], color, "R", offset))
         legend.append(LegendEntry(f"{unit.code} {unit.name}", color, ("L", "R")))
     return Panel(title, tuple(traces), tuple(legend), 1.0, AU_UNIT)
 
@@ -284,11 +381,101 @@ def event_spans(
 ) -> tuple[Span, ...]:
     """The events that overlap ``window``, clipped to it, colour-coded by their index."""
     lo, hi = window
+    ends = {e.index: e.end for e in resolved if e.part_of is None}
+    for event in resolved:  # an event handed over lasts until its own AUs are released
+        if event.part_of is not None:
+            ends[event.part_of] = max(ends[event.part_of], event.end)
     return tuple(
-        Span(event.name, max(event.start, lo), min(event.end, hi), event.index)
+        Span(
+            event.name,
+            max(event.start, lo),
+            min(ends[event.index], hi),
+            event.index,
+            keys=tuple(k for k in event.keys if lo <= k <= hi),
+            micro=event.micro,
+        )
         for event in resolved
-        if event.end > lo and event.start < hi
+        if event.part_of is None and ends[event.index] > lo and event.start < hi
     )
+
+
+def _lane_rows(curves: Curves, threshold: float) -> list[tuple[str, int, int]]:
+    """``(label, left channel, right channel)`` of each AU whose curves rise above threshold."""
+    peaks = curves.values.max(axis=0, initial=0.0)
+    rows = []
+    for _, regions in REGION_GROUPS:
+        for unit in (u for u in action_units() if u.region in regions):
+            left, right = channels_of(unit.number)
+            if max(peaks[left], peaks[right]) >= threshold:
+                rows.append((unit.code, left, right))
+    return rows
+
+
+def au_lanes(
+    curves: Curves,
+    resolved: Sequence[ResolvedEvent] = (),
+    *,
+    mood: npt.NDArray[np.float32] | None = None,
+    threshold: float = ACTIVE,
+) -> AuLanes | None:
+    """The heat strip of ``curves``: one lane per active AU, cells owned by the strongest event.
+
+    Parameters
+    ----------
+    curves : Curves
+        AU curves on the figure's frames, shape (frames, N_CHANNELS).
+    resolved : sequence of ResolvedEvent
+        The events rendered into them (their frames are matched by time).
+    mood : ndarray of float32, shape (frames, N_CHANNELS), optional
+        The mood track's expression on the same frames.
+    threshold : float
+        Peak intensity below which an AU gets no lane.
+
+    Returns
+    -------
+    AuLanes or None
+        ``None`` when no AU is active.
+    """
+    rows = _lane_rows(curves, threshold)
+    if not rows:
+        return None
+    left = np.array([r[1] for r in rows])
+    right = np.array([r[2] for r in rows])
+    values = np.maximum(curves.values[:, left], curves.values[:, right]).T
+    owners = np.full(values.shape, UNOWNED, dtype=np.int16)
+    best = np.zeros(values.shape, dtype=np.float64)
+    if mood is not None:
+        best = np.maximum(mood[:, left], mood[:, right]).T.astype(np.float64)
+        owners[best > ACTIVE] = MOOD_OWNER
+    row_of = {channel: row for row, (_, lc, rc) in enumerate(rows) for channel in (lc, rc)}
+    first_frame = round(curves.start * curves.fps)
+    total = first_frame + curves.n_frames
+    for event in resolved:
+        first, event_rows, _ = event_values(event, fps=curves.fps, n_frames=total, weights=False)
+        lo, hi = max(first, first_frame), min(first + event_rows.shape[0], total)
+        if hi <= lo:
+            continue
+        owner = event.index if event.part_of is None else event.part_of
+        cells = slice(lo - first_frame, hi - first_frame)
+        for column, channel in enumerate(event.channels.tolist()):
+            row = row_of.get(channel)
+            if row is None:
+                continue
+            segment = event_rows[lo - first : hi - first, column]
+            stronger = (segment > best[row, cells] + 1e-9) & (segment > ACTIVE)
+            best[row, cells] = np.where(stronger, segment, best[row, cells])
+            owners[row, cells] = np.where(stronger, owner, owners[row, cells])
+    return AuLanes(tuple(r[0] for r in rows), values.astype(np.float32), owners)
+
+
+def mood_lane(timeline: Timeline, times: npt.NDArray[np.float64]) -> MoodLane | None:
+    """The timeline's mood track on ``times``; ``None`` when it has none."""
+    if not timeline.mood:
+        return None
+    valence, arousal = mood_path(timeline.mood, times)
+    lo, hi = (float(times[0]), float(times[-1])) if times.size else (0.0, 0.0)
+    keys = tuple((k.at, k.valence, k.arousal) for k in timeline.mood if lo <= k.at <= hi)
+    return MoodLane(valence, arousal, keys)
 
 
 def stagger(extents: Sequence[tuple[float, float]], *, gap: float = 0.0) -> list[int]:
@@ -360,6 +547,10 @@ def authoring_figure(
     window = time_window(timeline_duration(timeline, resolved), start=start, end=end)
     curves = render(timeline).slice(window[0], window[1] + 0.5 / timeline.fps)
     spans = event_spans(resolved, window=window)
+    mood_values = None
+    if timeline.mood:  # the mood's own share of each heat-strip cell
+        valence, arousal = mood_path(timeline.mood, curves.times())
+        mood_values = mood_map().curves(valence, arousal)
     rig_view = None
     if rig is not None:
         rest = rig.forward(zeros(1, fps=1.0)).values[0]  # a neutral face
@@ -367,46 +558,61 @@ def authoring_figure(
             rig.forward(curves), rest, title=rig.name, scale=rig.scale, top=top_shapes
         )
     title, subtitle = _titles(timeline, window, len(spans), rig)
-    return Figure(title, subtitle, curves.times(), window, spans, au_panels(curves), rig_view)
+    return Figure(
+        title,
+        subtitle,
+        curves.times(),
+        window,
+        spans,
+        au_panels(curves),
+        rig_view,
+        lanes=au_lanes(curves, resolved, mood=mood_values),
+        mood=mood_lane(timeline, curves.times()),
+    )
 
 
 def curves_figure(
     curves: Curves,
     *,
-    name: str,
     rig: Rig | None = None,
     start: float | None = None,
     end: float | None = None,
     top_shapes: int = 8,
+    title: str = "AU curves",
 ) -> Figure:
-    """Describe the plot of AU curves with no timeline behind them (a curve file, a take).
+    """The authoring plot of AU curves that come without a timeline (a file, a tracked take).
 
     Parameters
     ----------
     curves : Curves
-        AU curves, shape (frames, N_CHANNELS).
-    name : str
-        What the curves are, for the title (a file name).
+        Shape (frames, N_CHANNELS), columns named as ``facs.CHANNELS``.
     rig, start, end, top_shapes
-        As for :func:`authoring_figure`.
+        As in :func:`authoring_figure`.
+    title : str
+        The figure's title.
 
-    Returns
-    -------
-    Figure
-        With no event spans.
+    Raises
+    ------
+    ParameterError
+        Curves whose columns are not the AU channels.
     """
-    duration = curves.start + curves.n_frames / curves.fps
-    window = time_window(duration, start=start, end=end)
+    if tuple(curves.names) != CHANNELS:
+        raise ParameterError(
+            f"curves with columns {', '.join(curves.names[:3])}...; expected the AU channels "
+            f"{', '.join(CHANNELS[:3])}... (bring rig weights into AU space with a rig first)"
+        )
+    lo = curves.start if start is None else start
+    window = time_window(curves.start + curves.duration, start=lo, end=end)
     shown = curves.slice(window[0], window[1] + 0.5 / curves.fps)
     rig_view = None
     if rig is not None:
         rest = rig.forward(zeros(1, fps=1.0)).values[0]
-        rig_view = rig_panel(rig.forward(shown), rest, title=rig.name, scale=rig.scale,
-                             top=top_shapes)  # fmt: skip
-    rig_part = f" · rig {rig.name}" if rig is not None else ""
-    title = f"{name} — AU curves by face region{rig_part}"
+        rig_view = rig_panel(
+            rig.forward(shown), rest, title=rig.name, scale=rig.scale, top=top_shapes
+        )
     subtitle = (
-        f"{_secs(window[0])}–{_secs(window[1])} s at {curves.fps:g} fps · "
-        f"solid line = left side, dashed = right side (the performer's own)"
+        f"{_secs(window[0])}–{_secs(window[1])} s at {curves.fps:g} fps · solid line = left "
+        f"side, dashed = right side (the performer's own)"
     )
-    return Figure(title, subtitle, shown.times(), window, (), au_panels(shown), rig_view)
+    return Figure(title, subtitle, shown.times(), window, (), au_panels(shown), rig_view,
+                  lanes=au_lanes(shown))  # fmt: skip

@@ -18,7 +18,7 @@ from avatardrive.views._plot_model import Figure
 from avatardrive.views._plot_qt import Qt, application
 from avatardrive.views._plot_watch import FileWatcher
 
-__all__ = ["POLL_MS", "PlotWindow", "run_window"]
+__all__ = ["POLL_MS", "PlotWindow", "run_window", "show_figure"]
 
 POLL_MS = 500  # how often --watch looks at the file
 _ERROR_STYLE = "color: #b00020;"
@@ -117,6 +117,26 @@ def run_window(qt: Qt, watcher: FileWatcher[Figure], *, size: tuple[int, int], w
     heartbeat.timeout.connect(lambda: None)
     heartbeat.start(200)
     previous = signal.signal(signal.SIGINT, lambda *_: app.quit())
+    try:
+        window.show()
+        return int(app.exec())
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        heartbeat.stop()
+        window.close()
+
+
+def show_figure(qt: Qt, figure: Figure, *, size: tuple[int, int] = DEFAULT_SIZE) -> int:
+    """Show one figure in a window and run Qt's event loop until it is closed (or Ctrl-C)."""
+    app = application(qt, offscreen=False)
+    window = qt.widgets.QMainWindow()
+    window.resize(*size)
+    window.setWindowTitle(f"{figure.title} — avatardrive plot")
+    window.setCentralWidget(figure_widget(qt, figure, size=size))
+    previous = signal.signal(signal.SIGINT, lambda *_: app.quit())
+    heartbeat = qt.core.QTimer()  # lets Python see Ctrl-C while Qt's loop runs
+    heartbeat.timeout.connect(lambda: None)
+    heartbeat.start(200)
     try:
         window.show()
         return int(app.exec())

@@ -24,6 +24,7 @@ import numpy.typing as npt
 
 from avatardrive.errors import ParameterError
 from avatardrive.pipeline import KEY_HELP, LayerStatus, PuppetState
+from avatardrive.synth import EMOTIONS, READOUT_NAMES
 
 __all__ = [
     "History",
@@ -33,6 +34,7 @@ __all__ = [
     "keys_html",
     "layers_html",
     "mark_points",
+    "readout_html",
     "status_text",
     "top_bars",
 ]
@@ -275,6 +277,24 @@ def layers_html(
     if last_action:
         rows.append(f"<span style='color:#555'>last key: {html.escape(last_action)}</span>")
     return "<br>".join(["<b>Layers on the tracked face</b>", *rows])
+
+
+def readout_html(values: npt.ArrayLike, *, felt: float = 0.0, shown: int = 3) -> str:
+    """The emotion read-out panel (rich text): the ``shown`` most probable emotions with their
+    probabilities, then valence, arousal and the felt-smile score.
+
+    ``values`` is one read-out, :data:`avatardrive.synth.READOUT_NAMES` in order.
+    """
+    read = dict(zip(READOUT_NAMES, np.asarray(values, dtype=np.float64).tolist(), strict=True))
+    best = sorted(EMOTIONS, key=lambda name: -read[name])[:shown]
+    top = " · ".join(
+        (f"<b>{name}</b> {read[name]:.2f}" if i == 0 else f"{name} {read[name]:.2f}")
+        for i, name in enumerate(best)
+    )
+    affect = f"valence {read['valence']:+.2f} · arousal {read['arousal']:+.2f}"
+    if felt > 0.05:
+        affect += f" · felt smile {felt:.2f}"
+    return f"<b>Reads as</b> {top}<br><span style='color:#555'>{affect}</span>"
 
 
 def keys_html() -> str:

@@ -5,8 +5,9 @@ Layout::
     +------------------------------+-------------------------------------------------+
     | fps · latency · frame        | AU curves, last 10 s: the 10 most active AUs,   |
     | FROZEN · calibrating (red)   | left side solid, right side dashed     | legend |
-    | camera image + face mesh     +-------------------------------------------------+
-    |                              | rig weights: the 20 largest bars, names on the  |
+    | reads as: emotion read-out   |                                                 |
+    | camera image  | preview face +-------------------------------------------------+
+    | + face mesh   | (what is sent)| rig weights: the 20 largest bars, names on the |
     +------------------------------+ left (left-side shapes blue, right-side darker)  |
     | layers playing (time left)   |                                                 |
     | hotkeys                      |                                                 |
@@ -33,12 +34,15 @@ from typing import Any
 import numpy as np
 
 from avatardrive.pipeline import FramePump, PuppetController, PuppetState
+from avatardrive.synth import EmotionReader
+from avatardrive.views._face_widget import FaceView
 from avatardrive.views._plot_qt import Qt, application
 from avatardrive.views._puppet_model import (
     flags_text,
     key_name,
     keys_html,
     layers_html,
+    readout_html,
     status_text,
     top_bars,
 )
@@ -148,6 +152,8 @@ class PuppetWindow:
         self._recent_costs: deque[float] = deque(maxlen=_COSTS)
         self._texts: dict[str, str] = {}
         self._bar_order: list[int] = []
+        self.reader = EmotionReader()  # read every frame sent, so its smoothing sees them all
+        self.readout = np.zeros(len(self.reader.names), dtype=np.float32)
         self._build(qt, size, title, curves=curves, bars=bars)
         self.timer: Any = qt.core.QTimer(self.window)
         self.timer.setSingleShot(True)
@@ -166,6 +172,7 @@ class PuppetWindow:
         self.window.setWindowTitle(title)
         self.window.resize(*size)
         self.camera = CameraView(qt, on_paint=self._on_paint)
+        self.face = FaceView(qt, on_paint=self._on_paint)
         self.curves = CurvesView(qt, slots=curves, span=_SPAN)
         rig = self.controller.rig
         self.bars = TopBars(qt, count=bars, x_range=(0.0, rig.scale), values_text=False,
@@ -200,13 +207,19 @@ class PuppetWindow:
         column.setSpacing(6)
         self.status = self._label(qt, "status", style=_STATUS_STYLE, lines=1)
         self.flags = self._label(qt, "flags", style=_FLAGS_STYLE, lines=1)
+        self.reads = self._label(qt, "reads", lines=2)
         self.layers = self._label(qt, "layers", lines=_LAYER_LINES)
         self.keys = self._label(qt, "keys", lines=1)
         self.keys.setText(f"<b>Hotkeys</b>{keys_html()}")
         self.keys.setFixedHeight(self.keys.sizeHint().height())  # its text never changes
         column.addWidget(self.status)
         column.addWidget(self.flags)
-        column.addWidget(self.camera.widget, 1)
+        column.addWidget(self.reads)
+        pictures = qt.widgets.QHBoxLayout()
+        pictures.setSpacing(6)
+        pictures.addWidget(self.camera.widget, 3)
+        pictures.addWidget(self.face.widget, 2)
+        column.addLayout(pictures, 1)
         column.addWidget(self.layers)
         column.addWidget(self.keys)
         return column
@@ -262,6 +275,7 @@ class PuppetWindow:
         if captured is not None:
             state = self.controller.step(captured.frame, captured=captured.captured)
             self.curves.history.push(state.time, state.au)
+            self.readout[:] = self.reader.update(state.au, state.time)
             self.state = state
             self.stats.frames += 1
             self.stats.step_seconds += self._clock() - began
@@ -323,6 +337,7 @@ class PuppetWindow:
     def draw(self, state: PuppetState) -> None:
         """Update every view from ``state`` (data and text only; nothing is created)."""
         self.camera.show(state.image, state.landmarks)
+        self.face.show(state.au)
         self.curves.draw(state.time)
         rig = self.controller.rig
         self._bar_order = top_bars(
@@ -333,6 +348,7 @@ class PuppetWindow:
                        state.weights[self._bar_order])  # fmt: skip
         self._set_text(self.status, status_text(state))
         self._set_text(self.flags, flags_text(state))
+        self._set_text(self.reads, readout_html(self.readout, felt=self.reader.felt))
         self._set_text(self.layers, layers_html(state.layers, pending=state.pending,
                                                 last_action=state.last_action))  # fmt: skip
 
