@@ -50,6 +50,7 @@ bench: $(STAMP) model
 	$(BIN)/python benchmarks/bench_render.py
 	$(BIN)/python benchmarks/bench_retarget.py
 	$(BIN)/python benchmarks/bench_transport.py
+	$(BIN)/python benchmarks/bench_control.py
 	$(BIN)/python benchmarks/bench_vrchat.py
 	GLOG_minloglevel=2 $(BIN)/python benchmarks/bench_tracking.py
 	GLOG_minloglevel=2 $(BIN)/python benchmarks/bench_robustness.py

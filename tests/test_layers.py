@@ -40,6 +40,7 @@ GUARDED = {
     "pythonosc": {"transport"},
     "dask": {"pipeline"},
     "distributed": {"pipeline"},
+    "rich": {"cli"},
 }
 
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 import math
 import re
+import tomllib
+from pathlib import Path
 
 import pytest
+import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +21,7 @@ from avatardrive.timeline import (
     load_timeline,
     loads_timeline,
     save_timeline,
+    timeline_to_dict,
 )
 
 DESIGN_EXAMPLE = """
@@ -274,10 +278,48 @@ def timelines(draw: st.DrawFn) -> Timeline:
     )
 
 
-@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(timelines(), st.sampled_from(["toml", "json"]))
 def test_timelines_round_trip_through_text(timeline: Timeline, fmt: str) -> None:
     assert loads_timeline(dumps_timeline(timeline, fmt=fmt), fmt=fmt) == timeline
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(timelines())
+def test_toml_text_holds_exactly_the_timeline_data(timeline: Timeline) -> None:
+    text = dumps_timeline(timeline)
+    read, data = tomllib.loads(text), timeline_to_dict(timeline)
+    assert read.pop("events", []) == data.pop("events")  # no events: no [[events]] table
+    assert read == data
+    assert text.count("[[events]]") == len(timeline.events)  # never tomli-w's inline array
+
+
+EXAMPLES = sorted((Path(__file__).parents[1] / "demo" / "timelines").glob("*.toml"))
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_every_example_timeline_round_trips_through_tomli_w(path: Path) -> None:
+    timeline = load_timeline(path)
+    text = dumps_timeline(timeline)
+    assert loads_timeline(text) == timeline
+    assert tomllib.loads(text) == tomllib.loads(tomli_w.dumps(timeline_to_dict(timeline)))
+
+
+def test_a_saved_timeline_keeps_line_numbers_for_errors_after_editing() -> None:
+    timeline = loads_timeline(DESIGN_EXAMPLE)
+    lines = dumps_timeline(timeline).splitlines()
+    number = next(i for i, line in enumerate(lines) if line == "start = 2.4")
+    lines[number] = 'start = "soon"'
+    with pytest.raises(TimelineError, match=rf"line {number + 1}: events\[1\]\.start"):
+        loads_timeline("\n".join(lines))
+
+
+def test_keys_and_strings_tomli_w_must_quote_round_trip() -> None:
+    timeline = loads_timeline(DESIGN_EXAMPLE)
+    label = 'a "quoted" \\ label\twith\x7f DEL, \x01 and ünïcödé'
+    edited = Timeline(events=[Event(aus={"AU12_L": 0.5}, start=1.0, label=label)],
+                      fps=timeline.fps, seed=timeline.seed)
+    assert loads_timeline(dumps_timeline(edited)) == edited
 
 
 def test_save_and_load_files_round_trip(tmp_path: object) -> None:

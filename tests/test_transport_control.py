@@ -8,6 +8,7 @@ import socket
 from collections.abc import Iterator
 
 import pytest
+from hostile_osc import random_datagrams
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
@@ -194,6 +195,17 @@ def test_the_queue_is_bounded_and_counts_drops() -> None:
         assert small.poll() == []
 
 
+def test_a_poll_hands_over_at_most_poll_limit_commands_oldest_first() -> None:
+    with ControlListener(queue_size=64, poll_limit=5) as listener:
+        sender = SimpleUDPClient(*listener.address)
+        for k in range(12):
+            sender.send_message("/avatardrive/au", ["AU1", 0.5, 1.0 + k])
+        sender.close()
+        assert wait_for(lambda: listener.stats.accepted == 12)
+        batches = [[c.duration for c in listener.poll()] for _ in range(4)]  # type: ignore[union-attr]
+    assert batches == [[1.0, 2.0, 3.0, 4.0, 5.0], [6.0, 7.0, 8.0, 9.0, 10.0], [11.0, 12.0], []]
+
+
 def test_binding_a_busy_port_is_a_clear_error() -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
         taken.bind(("127.0.0.1", 0))
@@ -261,6 +273,28 @@ def test_fuzzed_datagrams_are_counted_and_survived(caplog: pytest.LogCaptureFixt
     kinds = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert len(kinds) <= 12  # one warning per kind of problem, not per packet
     assert not [r for r in caplog.records if "handling a datagram" in r.getMessage()]
+
+
+def test_a_hundred_thousand_random_datagrams_over_udp(caplog: pytest.LogCaptureFixture) -> None:
+    datagrams = random_datagrams(random.Random(100_000), 100_000, max_size=1200)
+    with caplog.at_level(logging.WARNING, logger=LOGGER), \
+            ControlListener(max_datagram=1024, queue_size=64) as listener, \
+            socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
+        for start in range(0, len(datagrams), 100):  # in batches, so no buffer overflows
+            for data in datagrams[start : start + 100]:
+                sender.sendto(data, listener.address)
+            expected = min(start + 100, len(datagrams))
+            assert wait_for(lambda: listener.stats.received >= expected)  # noqa: B023
+            listener.poll()
+        sender.sendto(osc_message("/avatardrive/calibrate"), listener.address)
+        assert wait_for(lambda: Calibrate() in listener.poll())
+        assert listener.running
+        stats = listener.stats
+    assert stats.received == 100_001
+    assert stats.malformed > 50_000
+    assert stats.accepted + stats.dropped + stats.unknown_address > 1_000
+    assert not [r for r in caplog.records if "handling a datagram" in r.getMessage()]
+    assert len(caplog.records) <= 40  # one warning per kind of problem, not per packet
 
 
 def test_bad_listener_options_are_refused() -> None:

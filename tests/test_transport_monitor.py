@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import random
+import socket
+
 import numpy as np
 import pytest
+from hostile_osc import random_datagrams
 from receivers import wait_for
 
 from avatardrive.transport import (
@@ -107,3 +111,30 @@ def test_stream_monitor_receives_a_live_vmc_stream() -> None:
     assert snap.values == {"Joy": pytest.approx(last / 29), "Blink_L": 0.0, "A": 1.0}
     assert 20.0 < snap.rate < 200.0  # about 60 Hz; loose on a loaded machine
     assert snap.max_gap < 1.0
+
+
+def test_a_hundred_thousand_random_datagrams_are_counted() -> None:
+    state = MonitorState(max_keys=64)
+    datagrams = random_datagrams(random.Random(4096), 100_000)
+    for k, data in enumerate(datagrams):
+        state.feed(data, k * 1e-3)
+    snap = state.snapshot(100.0)
+    assert snap.datagrams == 100_000
+    assert 50_000 < snap.malformed < 100_000
+    assert len(snap.values) <= 64
+    assert all(np.isfinite(v) or np.isinf(v) for v in snap.values.values())
+
+
+def test_stream_monitor_survives_the_fuzz_corpus_over_udp() -> None:
+    datagrams = random_datagrams(random.Random(39539), 5_000, max_size=1200)
+    with StreamMonitor() as monitor, socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
+        for start in range(0, len(datagrams), 100):  # in batches, so no buffer overflows
+            for data in datagrams[start : start + 100]:
+                sender.sendto(data, monitor.address)
+            expected = min(start + 100, len(datagrams))
+            assert wait_for(lambda: monitor.snapshot().datagrams >= expected)  # noqa: B023
+        sender.sendto(osc_message("/VMC/Ext/Blend/Val", ["Joy", 0.5]), monitor.address)
+        assert wait_for(lambda: monitor.snapshot().values.get("Joy") == 0.5)
+        snap = monitor.snapshot()
+    assert snap.datagrams == 5_001
+    assert snap.malformed > 2_500

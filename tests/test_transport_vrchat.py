@@ -448,3 +448,21 @@ def test_oscquery_found_over_mdns_when_zeroconf_is_installed() -> None:
         finally:
             advertiser.unregister_service(info)
             advertiser.close()
+
+
+def test_avatar_change_listener_survives_a_hundred_thousand_hostile_datagrams() -> None:
+    import random
+
+    from hostile_osc import random_datagrams
+
+    from avatardrive.transport._osc import osc_bundle, osc_message
+    from avatardrive.transport._vrchat import _avatar_changes
+
+    changes = 0
+    for data in random_datagrams(random.Random(9000), 100_000):
+        found = _avatar_changes(data)  # python-osc behind the wrapper: nothing but a list
+        assert all(isinstance(a, str) and len(a) <= 200 for a in found)
+        changes += len(found)
+    assert changes == 0  # none of them carries /avatar/change
+    change = osc_message("/avatar/change", ["avtr_1234"])
+    assert _avatar_changes(osc_bundle([osc_message("/x", [1.0]), change])) == ["avtr_1234"]

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
+import io
+from collections.abc import Callable
+from pathlib import Path
 from typing import TextIO
 
 from avatardrive.cli import _args
+from avatardrive.cli._cmd_stream import add_quiet_option, control_text, errors_text
 from avatardrive.cli._cmd_timeline import check_output
+from avatardrive.cli._console import RateMeter, StatusLine, elapsed_text, quiet_logging
 from avatardrive.cli._tracking_options import ESTIMATORS, ListCameras, make_estimator
-from avatardrive.errors import TrackingError
-from avatardrive.pipeline import CurveRecorder, LiveSession, close_routes, open_routes
+from avatardrive.errors import ParameterError, TrackingError
+from avatardrive.pipeline import CurveRecorder, LiveSession, Route, close_routes, open_routes
 from avatardrive.synth import Mixer
 from avatardrive.tracking import (
     Backend,
@@ -21,8 +25,11 @@ from avatardrive.tracking import (
     LiveLinkSource,
     RecordedBlendshapes,
     Tracker,
+    TrackResult,
     VideoSource,
     WebcamSource,
+    calibration_path,
+    calibrations_dir,
     load_calibration,
     rest_calibration,
     save_calibration,
@@ -59,8 +66,9 @@ def make_tracker(args: argparse.Namespace, backend: Backend, out: TextIO) -> Tra
     if getattr(args, "no_filter", False):
         filter_options["filter"] = None
     if getattr(args, "calibration", None):
-        calibration = load_calibration(args.calibration, backend=backend.name)
-        out.write(f"using the neutral in {args.calibration}\n")
+        path = calibration_path(args.calibration, must_exist=True)
+        calibration = load_calibration(path, backend=backend.name)
+        out.write(f"using the neutral in {path}\n")
         return Tracker(backend, calibration=calibration, **filter_options)  # type: ignore[arg-type]
     if getattr(args, "no_calibrate", False):
         out.write("no calibration: the first frame is taken as the neutral\n")
@@ -95,39 +103,71 @@ def _open_recorder(args: argparse.Namespace, source: FrameSource) -> CurveRecord
     return CurveRecorder(args.record, fps=source.fps if source.fps > 0 else 30.0)
 
 
+class _LiveCounts:
+    """Frames and faces so far, counted by the session's ``on_result`` (for the status line)."""
+
+    def __init__(self) -> None:
+        self.frames = self.faces = 0
+        self.face_now = False
+
+    def __call__(self, result: TrackResult, mixed: object) -> None:
+        self.frames += 1
+        self.faces += int(result.face_found)
+        self.face_now = result.face_found
+
+
+def _live_status(counts: _LiveCounts, routes: list[Route],
+                 control: ControlListener | None) -> Callable[[float], str]:  # fmt: skip
+    meter = RateMeter()
+
+    def render(elapsed: float) -> str:
+        rate = meter(elapsed, counts.frames)
+        face = "yes" if counts.face_now else "NO"
+        return (f"{elapsed_text(elapsed)} frames={counts.frames} fps={rate:.1f} face={face} "
+                f"with-face={counts.faces}/{counts.frames}{errors_text(routes)}"
+                f"{control_text(control)}")
+
+    return render
+
+
 def _cmd_live(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.record:
         check_output(args.record)
+    say = out.write if not args.quiet else (lambda text: 0)
     routes = open_routes(args.to or [], rig=args.rig)
     if not routes:
-        out.write(NOT_STREAMING + "\n")
+        say(NOT_STREAMING + "\n")
     with contextlib.ExitStack() as stack:
         stack.callback(close_routes, routes)
         source = open_source(args)  # bad input fails here, before MediaPipe loads
         stack.callback(source.close)
         backend = open_backend(args)
         stack.callback(backend.close)
-        tracker = make_tracker(args, backend, out)
+        tracker = make_tracker(args, backend, out if not args.quiet else io.StringIO())
         control = ControlListener(args.control) if args.control else None
         if control is not None:
             stack.callback(control.close)
         recorder = _open_recorder(args, source)
+        counts = _LiveCounts()
         session = LiveSession(source, tracker, routes, mixer=Mixer(), control=control,
-                              realtime=not args.fast, recorder=recorder)  # fmt: skip
-        out.write(
+                              realtime=not args.fast, recorder=recorder,
+                              on_result=counts)  # fmt: skip
+        say(
             f"tracking {source.description}"
             + (f" -> {', '.join(r.label for r in routes)}" if routes else "")
             + "\n"
         )
         out.flush()
+        status = StatusLine(err, _live_status(counts, routes, control), quiet=args.quiet)
         try:
-            report = session.run(max_frames=args.max_frames)
+            with quiet_logging(args.quiet), status:
+                report = session.run(max_frames=args.max_frames)
         except BaseException:
             if recorder is not None:
                 recorder.abort()
             raise
     rate = report.frames / report.seconds if report.seconds > 0 else 0.0
-    out.write(
+    say(
         f"tracked {report.frames} frames ({report.faces} with a face) in "
         f"{report.seconds:.2f} s = {rate:.1f} fps"
         + ("; stopped, sent a neutral frame" if report.interrupted else "")
@@ -138,14 +178,27 @@ def _cmd_live(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             recorder.abort()
             raise TrackingError("no frames were read; nothing to record", source=args.record)
         recorder.close()
-        out.write(f"wrote {args.record}: the tracked AU curves, one row per input frame\n")
+        say(f"wrote {args.record}: the tracked AU curves, one row per input frame\n")
     return 0
 
 
+def _calibration_output(args: argparse.Namespace) -> Path:
+    """Where ``calibrate`` writes: ``-o FILE``, or a name (``-o ana``, else ``--performer``) in
+    the calibrations folder, created if need be."""
+    target = args.output or args.performer
+    if not target:
+        raise ParameterError("no output; expected -o FILE, -o NAME (saved in "
+                             f"{calibrations_dir()}) or --performer NAME")
+    path = calibration_path(target)
+    if path.parent == calibrations_dir():
+        path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.parent.is_dir():
+        raise TrackingError(f"folder {str(path.parent)!r} does not exist", source=str(path))
+    return path
+
+
 def _cmd_calibrate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    parent = os.path.dirname(os.path.abspath(args.output))
-    if not os.path.isdir(parent):
-        raise TrackingError(f"folder {parent!r} does not exist", source=args.output)
+    output = _calibration_output(args)
     source = open_source(args)  # bad input fails here, before MediaPipe loads
     try:
         backend = open_backend(args)
@@ -168,9 +221,9 @@ def _cmd_calibrate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             "expected a longer input with a face in it",
             source=args.video or args.images or args.livelink or f"camera {args.camera}",
         )
-    save_calibration(calibration, args.output)
+    save_calibration(calibration, output)
     out.write(
-        f"wrote {args.output}: the {calibration.backend} neutral of "
+        f"wrote {output}: the {calibration.backend} neutral of "
         f"{args.performer or 'this performer'} from {calibration.frames} frames\n"
     )
     return 0
@@ -209,8 +262,9 @@ def add_input_options(parser: argparse.ArgumentParser, *, required: bool = True)
 def add_calibration_options(parser: argparse.ArgumentParser) -> None:
     """``--calibration FILE | --no-calibrate`` and ``--no-filter`` (``live`` and ``puppet``)."""
     calibration = parser.add_mutually_exclusive_group()
-    calibration.add_argument("--calibration", metavar="FILE",
-                             help="a neutral saved by `avatardrive calibrate`")  # fmt: skip
+    calibration.add_argument("--calibration", metavar="FILE|NAME",
+                             help="a neutral saved by `avatardrive calibrate`: a file, or a "
+                             "name in the calibrations folder")  # fmt: skip
     calibration.add_argument("--no-calibrate", action="store_true",
                              help="take the first frame as the neutral")  # fmt: skip
     parser.add_argument("--no-filter", action="store_true", help="no smoothing (raw estimates)")
@@ -238,6 +292,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     live.add_argument("--fast", action="store_true",
                       help="replay files as fast as possible, not at their own timing")  # fmt: skip
     live.add_argument("--max-frames", type=int, help="stop after this many input frames")
+    add_quiet_option(live)
     live.set_defaults(func=_cmd_live)
 
     calibrate = commands.add_parser(
@@ -247,6 +302,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "it for `avatardrive live --calibration`.",
     )
     add_input_options(calibrate)
-    calibrate.add_argument("-o", "--output", required=True, help="calibration file (.json)")
-    calibrate.add_argument("--performer", default="", help="the performer's name, stored")
+    calibrate.add_argument("-o", "--output", metavar="FILE|NAME",
+                           help="calibration file (.json), or a name: saved as NAME.json in the "
+                           f"calibrations folder ({calibrations_dir()}) for `live --calibration "
+                           "NAME` (default: --performer)")  # fmt: skip
+    calibrate.add_argument("--performer", default="",
+                           help="the performer's name, stored (and the default NAME)")
     calibrate.set_defaults(func=_cmd_calibrate)

@@ -12,7 +12,8 @@ from collections.abc import Callable
 from typing import TextIO
 
 from avatardrive.cli import _args
-from avatardrive.cli._cmd_timeline import _ProgressBar, check_output
+from avatardrive.cli._cmd_timeline import check_output
+from avatardrive.cli._console import progress
 from avatardrive.curves import Curves
 from avatardrive.errors import ParameterError
 from avatardrive.pipeline import load_input
@@ -39,7 +40,7 @@ def _window(curves: Curves, start: float | None, end: float | None) -> Curves:
     return part
 
 
-def _percent(bar: _ProgressBar, *, step: int) -> Callable[[int, int], None]:
+def _percent(bar: Callable[[float], None], *, step: int) -> Callable[[int, int], None]:
     """Progress per frame, passed on to the bar only when the percentage passes a multiple of
     ``step``."""
     shown = [-1]
@@ -61,13 +62,9 @@ def _cmd_preview(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     curves = _window(loaded.curves, args.start, args.end)
     qt = load_qt()
     application(qt, offscreen=True)
-    bar = _ProgressBar(err)
-    step = 1 if err.isatty() else 10  # a log gets ten updates, a terminal a hundred
-    try:
+    with progress(err, "drawing") as bar:  # a bar on a terminal; nothing in a log
         report = write_preview(qt, curves, args.output, size=args.size, with_plot=args.with_plot,
-                               times=args.at, progress=_percent(bar, step=step))  # fmt: skip
-    finally:
-        bar.close()
+                               times=args.at, progress=_percent(bar, step=1))  # fmt: skip
     width, height = report.size
     if report.fps:
         what = (f"{report.frames} frames at {report.fps:g} fps "

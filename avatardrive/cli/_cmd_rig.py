@@ -6,6 +6,7 @@ import argparse
 from importlib import resources
 from typing import TextIO
 
+from avatardrive.cli._console import table
 from avatardrive.retarget import Rig, RigBone, RigShape, RigTerm, builtin_rigs, load_rig
 
 __all__ = ["format_rig", "register"]
@@ -76,6 +77,8 @@ def format_bones(rig: Rig) -> list[str]:
 
 def format_rig(rig: Rig) -> str:
     """The mapping of a rig as a readable table, then what its inverse cannot recover."""
+    # Aligned by hand, not with rich's table(): a drive formula must stay on one line to read as
+    # one, and rich folds cells at the terminal's width.
     head = f"{rig.name} - {rig.title}" if rig.title else rig.name
     lines = [
         head,
@@ -110,13 +113,9 @@ def format_rig(rig: Rig) -> str:
 
 def _cmd_rigs(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     rigs = [load_rig(name) for name in builtin_rigs()]
-    width = max(len(rig.name) for rig in rigs)
-    out.write("built-in rigs (`avatardrive rig show NAME` prints the mapping):\n")
-    for rig in rigs:
-        out.write(
-            f"  {rig.name:<{width}}  {rig.n_shapes:>3} shapes  values 0-{rig.scale:<3g}  "
-            f"{rig.title}\n"
-        )
+    rows = [[rig.name, str(rig.n_shapes), f"0-{rig.scale:g}", rig.title] for rig in rigs]
+    table(out, ["rig", "shapes", "values", "title"], rows, numbers=(1,),
+          title="built-in rigs (`avatardrive rig show NAME` prints the mapping)")  # fmt: skip
     examples = resources.files("avatardrive.rigs").joinpath("examples")
     found = sorted(e.name for e in examples.iterdir() if e.name.endswith(".toml"))
     if found:

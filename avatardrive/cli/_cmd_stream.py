@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TextIO
 
 import numpy as np
@@ -15,6 +15,13 @@ from numpy.typing import NDArray
 
 from avatardrive.cli import _args
 from avatardrive.cli._cmd_timeline import check_output
+from avatardrive.cli._console import (
+    RateMeter,
+    StatusLine,
+    elapsed_text,
+    progress,
+    quiet_logging,
+)
 from avatardrive.curves import Curves, write_curves
 from avatardrive.errors import ParameterError
 from avatardrive.pipeline import (
@@ -41,7 +48,7 @@ from avatardrive.transport import (
 from avatardrive.views._monitor_view import run_monitor_window
 from avatardrive.views._puppet_plots import window_qt
 
-__all__ = ["register"]
+__all__ = ["add_quiet_option", "control_text", "errors_text", "register"]
 
 FloatArray = NDArray[np.float32]
 
@@ -62,11 +69,43 @@ def _play_report(out: TextIO, report: PlayReport, routes: list[Route], elapsed: 
         out.write(f"control: {report.commands} commands, {report.rejected_commands} ignored\n")
 
 
+def errors_text(routes: Sequence[Route]) -> str:
+    """`` errors=0`` (one destination) or `` errors=0,12`` (in ``--to`` order) for a status
+    line; empty when no destination counts errors (a file)."""
+    counts = [str(stats.errors) for r in routes if (stats := getattr(r.sink, "stats", None))]
+    return f" errors={','.join(counts)}" if counts else ""
+
+
+def control_text(control: ControlListener | None) -> str:
+    """`` cmds=3 rejected=1`` (control commands accepted, datagrams rejected) for a status line;
+    empty without a control port."""
+    if control is None:
+        return ""
+    stats = control.stats
+    rejected = stats.malformed + stats.unknown_address + stats.dropped
+    return f" cmds={stats.accepted} rejected={rejected}"
+
+
+def _play_status(player: Player, routes: list[Route], control: ControlListener | None,
+                 ) -> Callable[[float], str]:  # fmt: skip
+    meter = RateMeter()
+
+    def render(elapsed: float) -> str:
+        clock = player.stats
+        rate = meter(elapsed, clock.frames)
+        return (f"{elapsed_text(elapsed)} frames={clock.frames} fps={rate:.1f} "
+                f"skipped={clock.skipped} late={clock.p99 * 1e3:.1f}ms"
+                f"{errors_text(routes)}{control_text(control)}")
+
+    return render
+
+
 def _stream(
-    args: argparse.Namespace, out: TextIO, base: BaseSource, *, frames: int | None, mixer: Mixer,
-    what: str,
+    args: argparse.Namespace, out: TextIO, err: TextIO, base: BaseSource, *, frames: int | None,
+    mixer: Mixer, what: str,
 ) -> int:  # fmt: skip
     """Open the routes and control port, stream ``base`` until ``frames`` or a stop, report."""
+    say = _silent if args.quiet else out.write
     routes = open_routes(args.to, rig=args.rig)
     control = None
     try:
@@ -75,18 +114,25 @@ def _stream(
         player = Player(base, routes, rate=args.rate, mixer=mixer, control=control)
         if control is not None:
             host, port = control.address
-            out.write(f"control: listening on {host}:{port}\n")
-        out.write(f"{what} at {args.rate:g} Hz to {', '.join(r.label for r in routes)}\n")
+            say(f"control: listening on {host}:{port}\n")
+        say(f"{what} at {args.rate:g} Hz to {', '.join(r.label for r in routes)}\n")
         out.flush()
         began = time.monotonic()
-        report = player.run(frames=frames)
+        status = StatusLine(err, _play_status(player, routes, control), quiet=args.quiet)
+        with quiet_logging(args.quiet), status:
+            report = player.run(frames=frames)
     finally:
         close_routes(routes)
         if control is not None:
             control.close()
     if report.interrupted:
-        out.write("stopped; sent a neutral frame\n")
-    _play_report(out, report, routes, time.monotonic() - began)
+        say("stopped; sent a neutral frame\n")
+    if not args.quiet:
+        _play_report(out, report, routes, time.monotonic() - began)
+    return 0
+
+
+def _silent(text: str) -> int:
     return 0
 
 
@@ -103,7 +149,7 @@ def _cmd_play(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         seed=timeline.seed, avatar_asymmetry=timeline.asymmetry, prototypes=timeline.prototypes
     )  # fmt: skip
     base = CurvesSource(curves, loop=args.loop)
-    return _stream(args, out, base, frames=frames, mixer=mixer,
+    return _stream(args, out, err, base, frames=frames, mixer=mixer,
                    what=f"playing {args.input} ({loaded.kind})")  # fmt: skip
 
 
@@ -115,7 +161,7 @@ def _cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     blinks = f"{args.blink_rate:g} blinks/min" if args.blink_rate > 0 else "no blinks"
     eyes = "still eyes" if gaze is None else f"{gaze} gaze"
     head = "still head" if args.still_head or gaze is None else "head alive"
-    return _stream(args, out, base, frames=frames, mixer=Mixer(seed=args.seed),
+    return _stream(args, out, err, base, frames=frames, mixer=Mixer(seed=args.seed),
                    what=f"serving a living neutral face ({blinks}, {eyes}, {head}, "
                    f"seed {args.seed})")  # fmt: skip
 
@@ -136,28 +182,36 @@ def _monitor_status(snapshot: MonitorSnapshot, *, top: int, peaks: bool = False)
     return "\n".join([head, title, *_format_values(values, top=top)]) + "\n"
 
 
-def _watch_monitor(monitor: StreamMonitor, args: argparse.Namespace, out: TextIO) -> float | None:
-    """Print a status every ``args.every`` seconds until ``--seconds``, ``--idle`` or Ctrl-C;
-    return the monotonic time of the first datagram (None if nothing arrived)."""
+def _watch_monitor(monitor: StreamMonitor, args: argparse.Namespace, out: TextIO,
+                   err: TextIO) -> float | None:  # fmt: skip
+    """Watch until ``--seconds``, ``--idle`` or Ctrl-C: a live status on a terminal, a status
+    block every ``--every`` seconds when asked; return the monotonic time of the first datagram
+    (None if nothing arrived)."""
     began = time.monotonic()
-    next_status = began + args.every
+    next_status = None if args.every is None else began + args.every
     first_seen: float | None = None
+
+    def render(elapsed: float) -> str:
+        return f"{elapsed_text(elapsed)}  " + _monitor_status(monitor.snapshot(), top=args.top)
+
+    live = StatusLine(err, render, quiet=args.quiet or next_status is not None)
     try:
-        while True:
-            time.sleep(0.05)
-            now = time.monotonic()
-            snapshot = monitor.snapshot()
-            if first_seen is None and snapshot.datagrams:
-                first_seen = now - snapshot.age
-            if args.seconds is not None and now - began >= args.seconds:
-                break
-            silent = snapshot.age if snapshot.datagrams else now - began
-            if args.idle is not None and silent >= args.idle:
-                break
-            if now >= next_status:
-                out.write(_monitor_status(snapshot, top=args.top))
-                out.flush()
-                next_status += args.every
+        with quiet_logging(args.quiet), live:
+            while True:
+                time.sleep(0.05)
+                now = time.monotonic()
+                snapshot = monitor.snapshot()
+                if first_seen is None and snapshot.datagrams:
+                    first_seen = now - snapshot.age
+                if args.seconds is not None and now - began >= args.seconds:
+                    break
+                silent = snapshot.age if snapshot.datagrams else now - began
+                if args.idle is not None and silent >= args.idle:
+                    break
+                if next_status is not None and now >= next_status:
+                    out.write(_monitor_status(snapshot, top=args.top))
+                    out.flush()
+                    next_status += args.every
     except KeyboardInterrupt:
         pass
     return first_seen
@@ -168,14 +222,17 @@ def _cmd_monitor(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     with StreamMonitor(args.port, host=args.host) as monitor:
         host, port = monitor.address
         stop = "close the window, Esc or Ctrl-C" if qt is not None else "Ctrl-C"
-        out.write(f"monitor: listening on {host}:{port} ({stop} to stop)\n")
-        out.flush()
+        if not args.quiet:
+            out.write(f"monitor: listening on {host}:{port} ({stop} to stop)\n")
+            out.flush()
         if qt is not None:
             first_seen = run_monitor_window(qt, monitor, top=args.top, seconds=args.seconds,
                                             idle=args.idle)  # fmt: skip
         else:
-            first_seen = _watch_monitor(monitor, args, out)
+            first_seen = _watch_monitor(monitor, args, out, err)
         snapshot = monitor.snapshot()
+    if args.quiet:
+        return 0
     span = (time.monotonic() - snapshot.age) - first_seen if first_seen is not None else 0.0
     average = (snapshot.frames - 1) / span if span > 0 and snapshot.frames > 1 else 0.0
     snapshot = dataclasses.replace(snapshot, rate=average)
@@ -186,7 +243,8 @@ def _cmd_monitor(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
-def _export_livelink(curves: Curves, path: str, rig_name: str) -> int:
+def _export_livelink(curves: Curves, path: str, rig_name: str,
+                     update: Callable[[float], None]) -> int:  # fmt: skip
     """Write ``curves`` retargeted to the rig as a Live Link Face CSV; return the frame count."""
     rig = load_rig(rig_name)
     weights = rig.forward(curves)
@@ -198,21 +256,26 @@ def _export_livelink(curves: Curves, path: str, rig_name: str) -> int:
         for index, row in enumerate(weights.values):
             sink.send(Frame(index, float(index / curves.fps), rig.shape_names, row,
                             bones=rig.bone_names, pose=pose, angles=angles[index]))
+            if index % 256 == 0:
+                update(index / weights.n_frames)
     return weights.n_frames
 
 
 def _cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     check_output(args.output, suffixes=(".csv",) if args.format == "livelink-csv" else None)
-    curves = load_input(args.input, fps=args.fps).curves
-    if args.format == "livelink-csv":
-        if round(curves.fps) != curves.fps:
-            raise ParameterError(f"fps {curves.fps:g}; a Live Link CSV needs a whole frame rate")
-        frames = _export_livelink(curves, args.output, args.rig)
-    else:
-        weights = load_rig(args.rig).forward(curves)
-        write_curves(weights, args.output)
-        frames = weights.n_frames
-    out.write(f"wrote {args.output}: {frames} frames of {args.rig} as {args.format}\n")
+    with progress(err, "reading", quiet=args.quiet) as update:
+        curves = load_input(args.input, fps=args.fps, progress=update).curves
+    if args.format == "livelink-csv" and round(curves.fps) != curves.fps:
+        raise ParameterError(f"fps {curves.fps:g}; a Live Link CSV needs a whole frame rate")
+    with progress(err, "writing", quiet=args.quiet) as update:
+        if args.format == "livelink-csv":
+            frames = _export_livelink(curves, args.output, args.rig, update)
+        else:
+            weights = load_rig(args.rig).forward(curves)
+            write_curves(weights, args.output)
+            frames = weights.n_frames
+    if not args.quiet:
+        out.write(f"wrote {args.output}: {frames} frames of {args.rig} as {args.format}\n")
     return 0
 
 
@@ -237,15 +300,24 @@ def _add_stream_options(parser: argparse.ArgumentParser, *, control_required: bo
                         help="listen for control messages on this UDP port")  # fmt: skip
     parser.add_argument("--control-host", default="127.0.0.1",
                         help="address the control port binds (127.0.0.1)")  # fmt: skip
+    add_quiet_option(parser)
+
+
+def add_quiet_option(parser: argparse.ArgumentParser) -> None:
+    """``--quiet``: no progress, status line or report; errors only."""
+    parser.add_argument("-q", "--quiet", action="store_true",
+                        help="print nothing but errors (no status line, no report)")  # fmt: skip
 
 
 def _cmd_convert(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     check_output(args.output)
-    loaded = load_input(args.input, fps=args.fps)
+    with progress(err, "reading", quiet=args.quiet) as update:
+        loaded = load_input(args.input, fps=args.fps, progress=update)
     curves = loaded.curves
     write_curves(curves, args.output)
-    out.write(f"wrote {args.output}: {curves.n_frames} frames at {curves.fps:g} fps from the "
-              f"{loaded.kind} {args.input}\n")  # fmt: skip
+    if not args.quiet:
+        out.write(f"wrote {args.output}: {curves.n_frames} frames at {curves.fps:g} fps from "
+                  f"the {loaded.kind} {args.input}\n")  # fmt: skip
     return 0
 
 
@@ -294,7 +366,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--port", type=_args.port_number, default=39539, help="UDP port (39539, VMC)"
     )
     monitor.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
-    monitor.add_argument("--every", type=_args.seconds, default=1.0, help="status every N seconds")
+    monitor.add_argument("--every", type=_args.seconds,
+                         help="print a status block every N seconds (for logs; on a terminal "
+                         "a live status is shown without it)")  # fmt: skip
     monitor.add_argument("--top", type=int, default=_MONITOR_TOP, help="values shown per status")
     monitor.add_argument("--seconds", type=_args.seconds, help="stop after this many seconds")
     monitor.add_argument("--idle", type=_args.seconds,
@@ -304,6 +378,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
                          help="show the values live in a window: bars of the current values "
                          "(--top), scrolling lines of the most active keys; rate and gaps in the "
                          "title (needs the gui extra)")  # fmt: skip
+    add_quiet_option(monitor)
     monitor.set_defaults(func=_cmd_monitor)
 
     export = commands.add_parser(
@@ -322,6 +397,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )  # fmt: skip
     export.add_argument("--fps", type=_args.fps, help="frame rate (default: the input's)")
     export.add_argument("-o", "--output", required=True, help="output file")
+    add_quiet_option(export)
     export.set_defaults(func=_cmd_export)
 
     convert = commands.add_parser(
@@ -334,4 +410,5 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     convert.add_argument("input", help=INPUT_HELP)
     convert.add_argument("-o", "--output", required=True, help="output .csv, .npz or .json")
     convert.add_argument("--fps", type=_args.fps, help="frame rate (default: the input's)")
+    add_quiet_option(convert)
     convert.set_defaults(func=_cmd_convert)

@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from avatardrive.cli import _args
-from avatardrive.cli._summary import blink_summary, event_peaks, format_peaks
+from avatardrive.cli._console import progress, table
+from avatardrive.cli._summary import PEAK_COLUMNS, blink_summary, event_peaks, peak_rows
 from avatardrive.curves import CURVE_SUFFIXES, write_curves
 from avatardrive.errors import ParameterError
 from avatardrive.facs import CHANNELS
@@ -25,28 +26,6 @@ from avatardrive.synth import (
 from avatardrive.timeline import load_timeline
 
 __all__ = ["check_output", "register"]
-
-
-class _ProgressBar:
-    """A progress bar on stderr, shown only once a render has taken longer than a second."""
-
-    def __init__(self, stream: TextIO, *, delay: float = 1.0, width: int = 30) -> None:
-        self.stream, self.delay, self.width = stream, delay, width
-        self.began = time.monotonic()
-        self.shown = False
-
-    def __call__(self, fraction: float) -> None:
-        if time.monotonic() - self.began < self.delay:
-            return
-        filled = round(fraction * self.width)
-        bar = "#" * filled + "-" * (self.width - filled)
-        self.stream.write(f"\rrendering [{bar}] {fraction:4.0%}")
-        self.stream.flush()
-        self.shown = True
-
-    def close(self) -> None:
-        if self.shown:
-            self.stream.write("\n")
 
 
 def check_output(path: str, *, suffixes: Sequence[str] | None = None) -> None:
@@ -69,15 +48,14 @@ def _cmd_render(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     check_output(args.output)
     rig = None if args.rig is None else load_rig(args.rig)  # a bad rig fails before rendering
     timeline = load_timeline(args.timeline)
-    bar = _ProgressBar(err)
     began = time.monotonic()
-    try:
-        curves = render(timeline, fps=args.fps, progress=bar)
-    finally:
-        bar.close()
+    with progress(err, "rendering", quiet=args.quiet) as update:
+        curves = render(timeline, fps=args.fps, progress=update)
     written = curves if rig is None else rig.forward(curves)
     write_curves(written, args.output)
     seconds = time.monotonic() - began
+    if args.quiet:
+        return 0
     columns = "channels" if rig is None else f"shapes of rig {rig.name}"
     out.write(
         f"wrote {args.output}: {written.n_frames} frames x {len(written.names)} {columns} "
@@ -85,7 +63,8 @@ def _cmd_render(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     )
     if args.summary:
         resolved = resolve_timeline(timeline)
-        out.write("\n" + format_peaks(event_peaks(curves, resolved)) + "\n")
+        out.write("\n")
+        table(out, PEAK_COLUMNS, peak_rows(event_peaks(curves, resolved)), numbers=(3, 4, 5, 6))
         count, rate = blink_summary(curves)
         out.write(
             f"\nblinks (AU45): {count} in {curves.duration:.1f} s = {rate:.1f} per minute "
@@ -163,14 +142,16 @@ def _cmd_emotions(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for set_name, info in library.sets.items():
         if args.set is not None and set_name != args.set:
             continue
-        out.write(f"\n[{set_name}] {info.title}\n  source: {info.source}\n")
-        for proto in library:
-            if proto.set != set_name:
-                continue
-            optional = f" [{_au_list(proto.optional)}]" if proto.optional else ""
-            out.write(f"  {proto.qualified_name:<34} {_au_list(proto.aus)}{optional}\n")
-            if args.sources:
-                out.write(f"  {'':<34} source: {proto.source}\n")
+        columns = ["prototype", "AUs", "optional AUs"] + (["source"] if args.sources else [])
+        rows = [
+            [proto.qualified_name, _au_list(proto.aus), _au_list(proto.optional)]
+            + ([proto.source] if args.sources else [])
+            for proto in library
+            if proto.set == set_name
+        ]
+        out.write("\n")
+        table(out, columns, rows, title=f"[{set_name}] {info.title}",
+              caption=f"source: {info.source}")  # fmt: skip
     return 0
 
 
@@ -207,6 +188,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         action="store_true",
         help="print which AUs peak when and how high, and the blink rate",
     )
+    render_cmd.add_argument("-q", "--quiet", action="store_true",
+                            help="print nothing but errors (no progress bar, no report)")
     render_cmd.set_defaults(func=_cmd_render)
 
     validate = commands.add_parser(

@@ -11,7 +11,7 @@ from avatardrive.curves import Curves
 from avatardrive.facs import action_unit, channel_unit, channels_of
 from avatardrive.synth import ResolvedEvent
 
-__all__ = ["AUPeak", "blink_summary", "event_peaks", "format_peaks"]
+__all__ = ["PEAK_COLUMNS", "AUPeak", "blink_summary", "event_peaks", "peak_rows"]
 
 
 @dataclass(frozen=True)
@@ -65,17 +65,16 @@ def blink_summary(curves: Curves, *, threshold: float = 0.5) -> tuple[int, float
     return count, count / minutes if minutes > 0 else 0.0
 
 
-def format_peaks(peaks: Sequence[AUPeak]) -> str:
-    """A fixed-width table of peaks, one AU per row, grouped by event."""
-    lines = [
-        f"{'event':<24} {'AU':<6} {'name':<22} {'left':>5} {'at s':>6} {'right':>5} {'at s':>6}"
-    ]
+PEAK_COLUMNS = ("event", "AU", "name", "left", "at s", "right", "at s")
+
+
+def peak_rows(peaks: Sequence[AUPeak]) -> list[list[str]]:
+    """Rows of a peaks table (:data:`PEAK_COLUMNS`), one AU per row, grouped by event."""
+    rows = []
     previous = None
     for peak in peaks:
         label = f"{peak.event} @{peak.start:g}s" if (peak.event, peak.start) != previous else ""
         previous = (peak.event, peak.start)
-        lines.append(
-            f"{label:<24.24} {'AU' + str(peak.au):<6} {action_unit(peak.au).name:<22.22} "
-            f"{peak.left:5.2f} {peak.left_time:6.2f} {peak.right:5.2f} {peak.right_time:6.2f}"
-        )
-    return "\n".join(lines)
+        rows.append([label, f"AU{peak.au}", action_unit(peak.au).name, f"{peak.left:.2f}",
+                     f"{peak.left_time:.2f}", f"{peak.right:.2f}", f"{peak.right_time:.2f}"])
+    return rows

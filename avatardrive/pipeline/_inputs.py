@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -131,7 +132,10 @@ def input_kind(path: str | os.PathLike[str]) -> InputKind:
     return _raise(_unknown(source, f"suffix {suffix or '(none)'!r} is not known"))
 
 
-def load_input(path: str | os.PathLike[str], *, fps: float | None = None) -> LoadedInput:
+def load_input(
+    path: str | os.PathLike[str], *, fps: float | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> LoadedInput:  # fmt: skip
     """Read any input as AU curves.
 
     Parameters
@@ -142,6 +146,8 @@ def load_input(path: str | os.PathLike[str], *, fps: float | None = None) -> Loa
         Frame rate of the result. Timelines render at it (default: their own); recorded takes are
         resampled onto it by their own timestamps (default: their median rate); our curve files
         are resampled when it differs from theirs.
+    progress : callable, optional
+        Called with the fraction done (0 to 1) while a timeline renders.
 
     Returns
     -------
@@ -156,7 +162,7 @@ def load_input(path: str | os.PathLike[str], *, fps: float | None = None) -> Loa
     kind = input_kind(path)
     if kind == "timeline":
         timeline = load_timeline(path)
-        return LoadedInput(source, kind, render(timeline, fps=fps), timeline)
+        return LoadedInput(source, kind, render(timeline, fps=fps, progress=progress), timeline)
     if kind == "curves":
         curves = read_au_curves(path)
         if fps is not None and fps != curves.fps:

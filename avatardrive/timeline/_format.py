@@ -17,6 +17,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import tomli_w
+
 from avatardrive._files import atomic_output, read_text
 from avatardrive.errors import TimelineError
 from avatardrive.timeline._model import Event, MoodKey, Timeline
@@ -308,38 +310,46 @@ def timeline_to_dict(timeline: Timeline) -> dict[str, Any]:
     return data
 
 
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise TimelineError(f"{value!r} cannot be written; expected a finite number")
-        return repr(value)
-    if isinstance(value, str):  # JSON escapes are TOML escapes, but TOML also refuses DEL
-        return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
+def _check_finite(value: Any, where: str) -> None:
+    """tomli-w writes ``inf`` and ``nan`` (valid TOML); a timeline must not hold them."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise TimelineError(f"{value!r} cannot be written; expected a finite number", where=where)
     if isinstance(value, Mapping):
-        inner = ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items())
-        return "{ " + inner + " }" if inner else "{}"
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    raise TimelineError(f"{value!r} cannot be written to TOML")
+        for key, inner in value.items():
+            _check_finite(inner, f"{where}.{key}")
+    if isinstance(value, list | tuple):
+        for index, inner in enumerate(value):
+            _check_finite(inner, f"{where}[{index}]")
+
+
+def _toml_array_table(name: str, table: Mapping[str, Any]) -> str:
+    """``[[name]]`` then ``table`` written by tomli-w; its tables as ``[name.KEY]`` sub-tables."""
+    nested = {k: v for k, v in table.items() if isinstance(v, Mapping)}
+    plain = {k: v for k, v in table.items() if k not in nested}
+    parts = [f"[[{name}]]\n" + tomli_w.dumps(plain)]
+    parts += [tomli_w.dumps({name: {key: value}}) for key, value in nested.items()]
+    return "\n".join(parts)
 
 
 def dumps_timeline(timeline: Timeline, *, fmt: str = "toml") -> str:
-    """The timeline as file text in ``fmt`` ``"toml"`` or ``"json"``."""
+    """The timeline as file text in ``fmt`` ``"toml"`` (written by tomli-w) or ``"json"``.
+
+    tomli-w formats every key and value; events and mood keys are joined here as ``[[events]]``
+    and ``[[mood]]`` tables,
+    because tomli-w alone turns a list of short events into one inline array, which the loader
+    cannot give line numbers for. An event's ``aus`` and ``lags`` are ``[events.aus]``
+    sub-tables.
+    """
     data = timeline_to_dict(timeline)
     if fmt == "json":
         return json.dumps(data, indent=2, allow_nan=False) + "\n"
-    lines = [f"{k} = {_toml_value(v)}" for k, v in data.items() if not isinstance(v, (dict, list))]
-    for table in ("avatar", "blink"):
-        lines += ["", f"[{table}]"] + [f"{k} = {_toml_value(v)}" for k, v in data[table].items()]
-    for event in data["events"]:
-        lines += ["", "[[events]]"] + [f"{k} = {_toml_value(v)}" for k, v in event.items()]
-    for key in data.get("mood", []):
-        lines += ["", "[[mood]]"] + [f"{k} = {_toml_value(v)}" for k, v in key.items()]
-    return "\n".join(lines) + "\n"
+    for key, value in data.items():
+        _check_finite(value, key)
+    arrays = {name: data.pop(name) for name in ("events", "mood") if name in data}
+    sections = [tomli_w.dumps(data)]
+    for name, tables in arrays.items():
+        sections += [_toml_array_table(name, table) for table in tables]
+    return "\n".join(sections)
 
 
 def save_timeline(timeline: Timeline, path: str | os.PathLike[str]) -> None:

@@ -35,6 +35,11 @@ from avatardrive.tracking._calibration import (
     load_calibration,
     save_calibration,
 )
+from avatardrive.tracking._calibration_store import (
+    calibration_path,
+    calibrations_dir,
+    saved_calibrations,
+)
 from avatardrive.tracking._estimate import (
     ESTIMATOR_VERSION,
     BlendshapeEstimator,
@@ -134,6 +139,8 @@ __all__ = [
     "WebcamSource",
     "ZoomParams",
     "blendshapes_to_au",
+    "calibration_path",
+    "calibrations_dir",
     "check_model_file",
     "default_model_path",
     "filter_latency",
@@ -152,4 +159,5 @@ __all__ = [
     "read_take_curves",
     "rest_calibration",
     "save_calibration",
+    "saved_calibrations",
 ]

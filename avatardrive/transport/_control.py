@@ -149,6 +149,10 @@ class ControlListener:
         Address prefix of the commands.
     queue_size
         Commands held until :meth:`poll`; more are dropped and counted.
+    poll_limit
+        Most commands one :meth:`poll` hands over (the oldest; the rest wait for the next). A
+        real-time loop polls once a frame and a trigger costs the mixer about 0.1 ms, so a flood
+        cannot stall the frame: it fills the queue and is dropped, counted.
     max_datagram
         Larger datagrams are dropped unread (counted as malformed).
     max_depth
@@ -162,15 +166,17 @@ class ControlListener:
         host: str = "127.0.0.1",
         prefix: str = "/avatardrive",
         queue_size: int = 256,
+        poll_limit: int = 8,
         max_datagram: int = 65536,
         max_depth: int = 4,
     ) -> None:
-        if queue_size < 1 or max_datagram < 16 or max_depth < 0:
-            raise ParameterError(f"queue_size={queue_size}, max_datagram={max_datagram}, "
-                                 f"max_depth={max_depth}; expected at least 1, 16 and 0")
+        if queue_size < 1 or poll_limit < 1 or max_datagram < 16 or max_depth < 0:
+            raise ParameterError(f"queue_size={queue_size}, poll_limit={poll_limit}, "
+                                 f"max_datagram={max_datagram}, max_depth={max_depth}; expected "
+                                 f"at least 1, 1, 16 and 0")
         self._prefix, self._max_datagram, self._max_depth = prefix, max_datagram, max_depth
         self._queue: deque[ControlCommand] = deque()
-        self._queue_size = queue_size
+        self._queue_size, self._poll_limit = queue_size, poll_limit
         self._lock = threading.Lock()
         self._warn = WarnOnce(logger)
         self._counts = dict.fromkeys(ControlStats.__dataclass_fields__, 0)
@@ -194,11 +200,10 @@ class ControlListener:
             return ControlStats(**self._counts)
 
     def poll(self) -> list[ControlCommand]:
-        """Take every queued command, oldest first, without blocking."""
+        """Take the queued commands, oldest first, at most ``poll_limit``, without blocking."""
         with self._lock:
-            commands = list(self._queue)
-            self._queue.clear()
-        return commands
+            count = min(len(self._queue), self._poll_limit)
+            return [self._queue.popleft() for _ in range(count)]
 
     def close(self) -> None:
         """Stop listening and close the socket."""

@@ -1,21 +1,25 @@
-"""OSC 1.0 bytes <-> types: small builders and a strict parser, no sockets.
+"""OSC 1.0 bytes <-> types: small builders; python-osc, behind a thin wrapper, parses. No sockets.
 
 Builders produce exactly the bytes python-osc's builders produce for the same content (strings
 UTF-8 and NUL-padded to 4 bytes with at least one NUL, big-endian 32-bit floats, bundles with a
 64-bit timetag and size-prefixed elements).
 
-The parser is strict, for datagrams from untrusted peers: every string must be NUL-terminated,
-padded with NULs and valid UTF-8, every size must fit inside the datagram, a message must end
-exactly where its arguments end, and bundles may nest at most ``max_depth`` deep. Anything else
-raises :class:`~avatardrive.errors.TransportError` naming the byte offset; nothing else escapes.
+The builders are hand-written because they are the hot path (``benchmarks/bench_transport.py``:
+about 200 times python-osc's builders, byte for byte the same); python-osc stays their reference
+in the tests.
+
+Parsing, for datagrams from untrusted peers, is python-osc's: :func:`parse_packet` is a thin
+wrapper that checks the bundle framing, and turns anything python-osc raises into one
+:class:`~avatardrive.errors.TransportError` naming the byte offset; nothing else escapes.
 """
 
 from __future__ import annotations
 
-import math
 import struct
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+
+from pythonosc import osc_message as pythonosc_message
 
 from avatardrive.errors import TransportError
 
@@ -34,7 +38,7 @@ __all__ = [
 ]
 
 OscArg = int | float | str | bytes | bool | None
-"""One decoded OSC argument: i/h/t/c/r → int, f/d/I → float, s/S → str, b/m → bytes, T/F → bool,
+"""One decoded OSC argument: i/h/r → int, f/d → float, s → str, b/m → bytes, T/F → bool,
 N → None."""
 
 BUNDLE_TAG = b"#bundle\x00"
@@ -44,17 +48,8 @@ IMMEDIATE = 1
 _SOURCE = "OSC packet"
 _INT32 = struct.Struct(">i")
 _UINT64 = struct.Struct(">Q")
-_FIXED: dict[str, tuple[int, Callable[[bytes], OscArg]]] = {  # type tag -> (size, decoder)
-    "i": (4, lambda b: _INT32.unpack(b)[0]),
-    "f": (4, lambda b: struct.unpack(">f", b)[0]),
-    "h": (8, lambda b: struct.unpack(">q", b)[0]),
-    "t": (8, lambda b: _UINT64.unpack(b)[0]),
-    "d": (8, lambda b: struct.unpack(">d", b)[0]),
-    "c": (4, lambda b: struct.unpack(">I", b)[0]),
-    "r": (4, lambda b: struct.unpack(">I", b)[0]),
-    "m": (4, bytes),
-}
-_CONSTANT: dict[str, OscArg] = {"T": True, "F": False, "N": None, "I": math.inf}
+_TAGS = "ifhdsbrmTFN"
+"""Type tags accepted: those python-osc 1.10 decodes, less arrays and timetags (no use here)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +135,18 @@ def _encode_arg(arg: OscArg) -> tuple[str, bytes]:
 
 
 def parse_packet(data: bytes, *, max_depth: int = 4) -> OscPacket:
-    """Decode one datagram into a message or a bundle, strictly.
+    """Decode one datagram into a message or a bundle; python-osc decodes every message.
+
+    The wrapper around python-osc does three things python-osc does not: it walks the bundle
+    framing itself (sizes inside the datagram, nesting at most ``max_depth`` deep, each element a
+    message or a bundle — python-osc recurses without a limit, copies the rest of the datagram at
+    each level and skips unknown elements with a warning on the root logger), it refuses type
+    tags python-osc would skip with a warning and misread the rest after (anything outside
+    ``ifhdsbrmTFN``), and it turns whatever python-osc raises (its ``ParseError``, and also
+    ``UnicodeDecodeError``, ``IndexError``, ``struct.error``...) into one
+    :class:`~avatardrive.errors.TransportError`. Like python-osc, it accepts a message without a
+    type tag string (OSC 1.0's old form: no arguments), string padding that is not NUL and bytes
+    after the last argument.
 
     Parameters
     ----------
@@ -152,9 +158,10 @@ def parse_packet(data: bytes, *, max_depth: int = 4) -> OscPacket:
     Raises
     ------
     TransportError
-        If the datagram is not exactly one well-formed OSC packet.
+        If the datagram is not one OSC packet python-osc can read; nothing else escapes.
     """
-    return _parse_element(bytes(data), 0, len(data), max_depth)
+    data = bytes(data)
+    return _parse_element(data, 0, len(data), max_depth)
 
 
 def iter_messages(packet: OscPacket) -> Iterator[OscMessage]:
@@ -175,7 +182,10 @@ def _parse_element(data: bytes, start: int, end: int, depth_left: int) -> OscPac
         if depth_left < 1:
             raise _fail("bundle nested too deep; expected at most the allowed depth", start)
         return _parse_bundle(data, start, end, depth_left - 1)
-    return _parse_message(data, start, end)
+    if not data.startswith(b"/", start, end):
+        raise _fail(f"{data[start:start + 12]!r} starts neither a message nor a bundle; "
+                    f"expected an address starting with '/' or '#bundle'", start)
+    return _parse_message(data[start:end], start)
 
 
 def _parse_bundle(data: bytes, start: int, end: int, depth_left: int) -> OscBundle:
@@ -198,59 +208,46 @@ def _parse_bundle(data: bytes, start: int, end: int, depth_left: int) -> OscBund
     return OscBundle(timetag, tuple(elements))
 
 
-def _parse_message(data: bytes, start: int, end: int) -> OscMessage:
-    address, pos = _read_string(data, start, end)
-    if not address.startswith("/"):
-        raise _fail(f"address {address[:40]!r} does not start with '/'; expected an OSC "
-                    f"address or '#bundle'", start)
-    if pos == end:
-        raise _fail("message has no type tag string; expected ',' and tags", pos)
-    tags, pos = _read_string(data, pos, end)
-    if not tags.startswith(","):
-        raise _fail(f"type tags {tags[:40]!r} do not start with ','; expected ',<tags>'", pos)
-    args: list[OscArg] = []
-    for tag in tags[1:]:
-        arg, pos = _read_arg(tag, data, pos, end)
-        args.append(arg)
-    if pos != end:
-        raise _fail(f"{end - pos} bytes follow the last argument; expected none", pos)
-    return OscMessage(address, tags[1:], tuple(args))
-
-
-def _read_arg(tag: str, data: bytes, pos: int, end: int) -> tuple[OscArg, int]:
-    if tag in _CONSTANT:
-        return _CONSTANT[tag], pos
-    if tag in "sS":
-        return _read_string(data, pos, end)
-    if tag == "b":
-        return _read_blob(data, pos, end)
-    if tag not in _FIXED:
-        raise _fail(f"type tag {tag!r} is not supported; expected one of ifhtdcrmsSbTFNI", pos)
-    size, decode = _FIXED[tag]
-    if end - pos < size:
-        raise _fail(f"argument {tag!r} needs {size} bytes, {end - pos} left", pos)
-    value: OscArg = decode(data[pos : pos + size])
-    return value, pos + size
-
-
-def _read_string(data: bytes, start: int, end: int) -> tuple[str, int]:
-    nul = data.find(b"\x00", start, end)
-    if nul < 0:
-        raise _fail("string is not NUL-terminated within the packet", start)
-    stop = nul + 4 - (nul - start) % 4
-    if stop > end or data[nul:stop].strip(b"\x00"):
-        raise _fail("string padding is not NUL bytes up to a multiple of 4", nul)
+def _parse_message(chunk: bytes, offset: int) -> OscMessage:
+    """One message (``chunk`` starts with '/') decoded by python-osc; ``offset`` for errors."""
     try:
-        return data[start:nul].decode("utf-8"), stop
-    except UnicodeDecodeError:
-        raise _fail("string is not valid UTF-8", start) from None
+        tags = _type_tags(chunk)
+        parsed = pythonosc_message.OscMessage(chunk)
+        args = tuple(_argument(tag, value) for tag, value in zip(tags, parsed.params, strict=True))
+        return OscMessage(parsed.address, tags, args)
+    except TransportError as exc:
+        raise _fail(exc.message, offset) from None
+    except Exception as exc:  # python-osc's ParseError and whatever else a hostile datagram finds
+        raise _fail(f"python-osc cannot read the message ({type(exc).__name__}: "
+                    f"{str(exc)[:80]}); expected a well-formed OSC message", offset) from None
 
 
-def _read_blob(data: bytes, start: int, end: int) -> tuple[bytes, int]:
-    if end - start < 4:
-        raise _fail("blob ends inside its size; expected 4 bytes", start)
-    size = _INT32.unpack_from(data, start)[0]
-    stop = start + 4 + size + (-size % 4)
-    if size < 0 or stop > end:
-        raise _fail(f"blob size {size} does not fit in the packet", start)
-    return data[start + 4 : start + 4 + size], stop
+def _type_tags(chunk: bytes) -> str:
+    """The type tags (without the comma), checked before python-osc reads the arguments."""
+    tags_start = _padded_end(chunk, 0)
+    if tags_start >= len(chunk):
+        return ""  # no type tag string: a message without arguments
+    tags = chunk[tags_start : _padded_end(chunk, tags_start)].rstrip(b"\x00")
+    if not tags.startswith(b","):
+        raise TransportError(f"type tags {tags[:40]!r} do not start with ','; expected ',<tags>'")
+    unsupported = set(tags[1:].decode("latin-1")) - set(_TAGS)
+    if unsupported:
+        raise TransportError(f"type tag {min(unsupported)!r} is not supported; expected only "
+                             f"{_TAGS}")
+    return tags[1:].decode("ascii")
+
+
+def _padded_end(chunk: bytes, start: int) -> int:
+    """Where the NUL-padded string at ``start`` ends (python-osc then checks it fits)."""
+    nul = chunk.find(b"\x00", start)
+    return len(chunk) + 1 if nul < 0 else nul + 4 - (nul - start) % 4
+
+
+def _argument(tag: str, value: object) -> OscArg:
+    """python-osc's value for ``tag`` as an :data:`OscArg` (MIDI's 4-tuple becomes 4 bytes)."""
+    if tag == "m" and isinstance(value, tuple):
+        return bytes(value)
+    if value is None or isinstance(value, int | float | str | bytes):
+        return value
+    raise TransportError(f"python-osc gave {type(value).__name__} for type tag {tag!r}; expected "
+                         f"a number, string, bytes, bool or None")
