@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from conftest import FaceKit, run_cli
-from receivers import wait_for
+from receivers import default_sigint, wait_for
 from test_pipeline import livelink_csv
 
 from avatardrive.curves import read_au_curves
@@ -326,7 +326,8 @@ def test_ctrl_c_stops_cleanly_and_keeps_finished_outputs(tmp_path: Path, signum:
     out = tmp_path / "out"
     batch = subprocess.Popen(cli("batch", "render", str(tmp_path / "in"), "-o", str(out),
                                  "--workers", "2"), stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)  # fmt: skip
+                             stderr=subprocess.PIPE, text=True,
+                             preexec_fn=default_sigint)  # fmt: skip
     try:
         assert wait_for(lambda: len(list(out.rglob("line*.csv"))) >= 2, timeout=60)
         batch.send_signal(signum)
@@ -452,7 +453,8 @@ def test_ctrl_c_on_a_cluster_keeps_what_finished_and_a_rerun_completes(
     out = tmp_path / "out"
     batch = subprocess.Popen(cli("batch", "render", str(tmp_path / "in"), "-o", str(out),
                                  "--scheduler", cluster.address), stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)  # fmt: skip
+                             stderr=subprocess.PIPE, text=True,
+                             preexec_fn=default_sigint)  # fmt: skip
     try:
         assert wait_for(lambda: len(list(out.rglob("line*.csv"))) >= 2, timeout=120)
         batch.send_signal(signal.SIGINT)
