@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import difflib
 import json
-import math
 import os
 import re
 import tomllib
@@ -17,11 +16,20 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import tomli_w
-
-from avatardrive._files import atomic_output, read_text
+from avatardrive._files import read_text
 from avatardrive.errors import TimelineError
 from avatardrive.timeline._model import Event, MoodKey, Timeline
+from avatardrive.timeline._schema import (
+    AVATAR_KEYS,
+    BLINK_KEYS,
+    EVENT_KEYS,
+    FORMAT_VERSION,
+    MAX_FILE_BYTES,
+    MOOD_KEYS,
+    TOP_KEYS,
+    dumps_data,
+    save_data,
+)
 
 __all__ = [
     "FORMAT_VERSION",
@@ -32,31 +40,6 @@ __all__ = [
     "timeline_from_dict",
     "timeline_to_dict",
 ]
-
-FORMAT_VERSION = 1
-#: Files larger than this are refused before parsing (a 100,000-event timeline is about 10 MB).
-MAX_FILE_BYTES = 64 * 1024 * 1024
-
-_TOP_KEYS = (
-    "version",
-    "fps",
-    "duration",
-    "seed",
-    "blend",
-    "prototypes",
-    "avatar",
-    "blink",
-    "events",
-    "mood",
-)
-_AVATAR_KEYS = ("asymmetry",)
-_BLINK_KEYS = ("rate",)
-_EVENT_KEYS = (
-    "emotion", "aus", "start", "intensity", "onset", "apex", "offset", "style", "micro",
-    "asymmetry", "side_lag", "side", "lags", "priority", "sample", "label", "from", "after",
-    "hold",
-)  # fmt: skip
-_MOOD_KEYS = ("at", "valence", "arousal")
 
 
 def _unknown_key(key: str, allowed: tuple[str, ...], where: str) -> TimelineError:
@@ -84,7 +67,7 @@ def _event_from_dict(raw: object, index: int) -> Event:
     where = f"events[{index}]"
     if not isinstance(raw, Mapping):
         raise TimelineError(f"{raw!r}; expected a table of event keys", where=where)
-    _check_keys(raw, _EVENT_KEYS, where)
+    _check_keys(raw, EVENT_KEYS, where)
     if "start" not in raw:
         raise TimelineError(
             "missing key 'start'; expected the event's start in seconds", where=f"{where}.start"
@@ -107,8 +90,8 @@ def _mood_from_dict(raw: object, index: int) -> MoodKey:
     where = f"mood[{index}]"
     if not isinstance(raw, Mapping):
         raise TimelineError(f"{raw!r}; expected a table {{ at, valence, arousal }}", where=where)
-    _check_keys(raw, _MOOD_KEYS, where)
-    for key in _MOOD_KEYS:
+    _check_keys(raw, MOOD_KEYS, where)
+    for key in MOOD_KEYS:
         if key not in raw:
             raise TimelineError(
                 f"missing key '{key}'; expected at, valence and arousal", where=f"{where}.{key}"
@@ -148,7 +131,7 @@ def timeline_from_dict(
     try:
         if not data:
             raise TimelineError("the file is empty; expected 'version = 1' and [[events]] tables")
-        _check_keys(data, _TOP_KEYS, "")
+        _check_keys(data, TOP_KEYS, "")
         if "version" not in data:
             raise TimelineError("missing key 'version'; expected version = 1", where="version")
         if data["version"] != FORMAT_VERSION or isinstance(data["version"], bool):
@@ -157,8 +140,8 @@ def timeline_from_dict(
                 where="version",
             )
         avatar, blink = _table(data, "avatar"), _table(data, "blink")
-        _check_keys(avatar, _AVATAR_KEYS, "avatar")
-        _check_keys(blink, _BLINK_KEYS, "blink")
+        _check_keys(avatar, AVATAR_KEYS, "avatar")
+        _check_keys(blink, BLINK_KEYS, "blink")
         raw_events = data.get("events", [])
         if not isinstance(raw_events, list):
             raise TimelineError(f"{raw_events!r}; expected an array of [[events]]", where="events")
@@ -269,87 +252,14 @@ def load_timeline(path: str | os.PathLike[str]) -> Timeline:
     return loads_timeline(text, fmt=fmt, source=source)
 
 
-def _event_to_dict(event: Event) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key in _EVENT_KEYS:
-        if key == "from":
-            continue
-        value = getattr(event, key)
-        if key == "intensity" and event.keys is not None:
-            value = [list(k) for k in event.keys]
-        if key == "after":
-            key = "from"
-        defaults = {"style": "spontaneous", "micro": False, "asymmetry": 0.0, "priority": 0,
-                    "hold": False}  # fmt: skip
-        if (
-            value is None
-            or (key in defaults and value == defaults[key])
-            or (key == "lags" and not value)
-        ):
-            continue
-        out[key] = dict(value) if isinstance(value, Mapping) else value
-    return out
-
-
 def timeline_to_dict(timeline: Timeline) -> dict[str, Any]:
     """The timeline as plain data with the file format's keys (defaults left out)."""
-    data: dict[str, Any] = {"version": FORMAT_VERSION, "fps": timeline.fps}
-    if timeline.duration is not None:
-        data["duration"] = timeline.duration
-    data["seed"] = timeline.seed
-    if timeline.blend != "max":
-        data["blend"] = timeline.blend
-    if timeline.prototypes != "canonical":
-        data["prototypes"] = timeline.prototypes
-    data["avatar"] = {"asymmetry": timeline.asymmetry}
-    data["blink"] = {"rate": timeline.blink_rate}
-    data["events"] = [_event_to_dict(e) for e in timeline.events]
-    if timeline.mood:
-        data["mood"] = [{"at": k.at, "valence": k.valence, "arousal": k.arousal}
-                        for k in timeline.mood]  # fmt: skip
-    return data
-
-
-def _check_finite(value: Any, where: str) -> None:
-    """tomli-w writes ``inf`` and ``nan`` (valid TOML); a timeline must not hold them."""
-    if isinstance(value, float) and not math.isfinite(value):
-        raise TimelineError(f"{value!r} cannot be written; expected a finite number", where=where)
-    if isinstance(value, Mapping):
-        for key, inner in value.items():
-            _check_finite(inner, f"{where}.{key}")
-    if isinstance(value, list | tuple):
-        for index, inner in enumerate(value):
-            _check_finite(inner, f"{where}[{index}]")
-
-
-def _toml_array_table(name: str, table: Mapping[str, Any]) -> str:
-    """``[[name]]`` then ``table`` written by tomli-w; its tables as ``[name.KEY]`` sub-tables."""
-    nested = {k: v for k, v in table.items() if isinstance(v, Mapping)}
-    plain = {k: v for k, v in table.items() if k not in nested}
-    parts = [f"[[{name}]]\n" + tomli_w.dumps(plain)]
-    parts += [tomli_w.dumps({name: {key: value}}) for key, value in nested.items()]
-    return "\n".join(parts)
+    return timeline.to_dict()
 
 
 def dumps_timeline(timeline: Timeline, *, fmt: str = "toml") -> str:
-    """The timeline as file text in ``fmt`` ``"toml"`` (written by tomli-w) or ``"json"``.
-
-    tomli-w formats every key and value; events and mood keys are joined here as ``[[events]]``
-    and ``[[mood]]`` tables,
-    because tomli-w alone turns a list of short events into one inline array, which the loader
-    cannot give line numbers for. An event's ``aus`` and ``lags`` are ``[events.aus]``
-    sub-tables.
-    """
-    data = timeline_to_dict(timeline)
-    if fmt == "json":
-        return json.dumps(data, indent=2, allow_nan=False) + "\n"
-    for key, value in data.items():
-        _check_finite(value, key)
-    arrays = {name: data.pop(name) for name in ("events", "mood") if name in data}
-    sections = [tomli_w.dumps(data)]
-    for name, tables in arrays.items():
-        sections += [_toml_array_table(name, table) for table in tables]
-    return "\n".join(sections)
+    """The timeline as file text in ``fmt`` ``"toml"`` (written by tomli-w) or ``"json"``."""
+    return dumps_data(timeline.to_dict(), fmt=fmt)
 
 
 def save_timeline(timeline: Timeline, path: str | os.PathLike[str]) -> None:
@@ -360,13 +270,4 @@ def save_timeline(timeline: Timeline, path: str | os.PathLike[str]) -> None:
     TimelineError
         Any other suffix (``.yaml`` is not written as TOML under another name).
     """
-    suffix = Path(path).suffix.lower()
-    if suffix not in (".toml", ".json"):
-        raise TimelineError(
-            f"suffix {suffix or '(none)'!r} is not a timeline format; expected .toml or .json",
-            source=os.fspath(path),
-        )
-    fmt = suffix[1:]
-    text = dumps_timeline(timeline, fmt=fmt)
-    with atomic_output(path) as f:
-        f.write(text)
+    save_data(timeline.to_dict(), path)

@@ -1,8 +1,9 @@
 """The timeline model: events on a clock, plus global settings, validated on construction.
 
-The file format (``_format``) and the authoring API (methods of :class:`Timeline`) are two views of
-this one model. Validation here raises :class:`~avatardrive.errors.TimelineError` whose ``where`` is
-the key at fault (``"intensity"``); the file reader prefixes the file, line and event index.
+The file format (``_format`` reads; ``_schema`` holds its keys and writes) and the authoring API
+(methods of :class:`Timeline`) are two views of this one model. Validation here raises
+:class:`~avatardrive.errors.TimelineError` whose ``where`` is the key at fault (``"intensity"``);
+the file reader prefixes the file, line and event index.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any, Literal, cast
 
 from avatardrive.errors import ParameterError, TimelineError
 from avatardrive.facs import intensity_value, parse_au_key
+from avatardrive.timeline._schema import EVENT_KEYS, FORMAT_VERSION, save_data
 
 __all__ = [
     "BLEND_POLICIES",
@@ -572,9 +574,25 @@ class Timeline:
 
     def save(self, path: str) -> None:
         """Write the timeline as TOML (``.toml``) or JSON (``.json``), atomically."""
-        from avatardrive.timeline._format import save_timeline  # the format sits on the model
+        save_data(self.to_dict(), path)
 
-        save_timeline(self, path)
+    def to_dict(self) -> dict[str, Any]:
+        """The timeline as plain data with the file format's keys (defaults left out)."""
+        data: dict[str, Any] = {"version": FORMAT_VERSION, "fps": self.fps}
+        if self.duration is not None:
+            data["duration"] = self.duration
+        data["seed"] = self.seed
+        if self.blend != "max":
+            data["blend"] = self.blend
+        if self.prototypes != "canonical":
+            data["prototypes"] = self.prototypes
+        data["avatar"] = {"asymmetry": self.asymmetry}
+        data["blink"] = {"rate": self.blink_rate}
+        data["events"] = [_event_to_dict(e) for e in self.events]
+        if self.mood:
+            data["mood"] = [{"at": k.at, "valence": k.valence, "arousal": k.arousal}
+                            for k in self.mood]  # fmt: skip
+        return data
 
     def where(self, index: int | None, key: str, *, section: str = "events") -> str:
         """``"line 12: events[3].intensity"`` or ``"events[3].intensity"`` for messages."""
@@ -582,3 +600,25 @@ class Timeline:
         path = f"{section}.{key}" if section else key
         line = self.lines.get((section, key.split(".")[0])) or self.lines.get((section, ""))
         return f"line {line}: {path}" if line else path
+
+
+def _event_to_dict(event: Event) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key in EVENT_KEYS:
+        if key == "from":
+            continue
+        value = getattr(event, key)
+        if key == "intensity" and event.keys is not None:
+            value = [list(k) for k in event.keys]
+        if key == "after":
+            key = "from"
+        defaults = {"style": "spontaneous", "micro": False, "asymmetry": 0.0, "priority": 0,
+                    "hold": False}  # fmt: skip
+        if (
+            value is None
+            or (key in defaults and value == defaults[key])
+            or (key == "lags" and not value)
+        ):
+            continue
+        out[key] = dict(value) if isinstance(value, Mapping) else value
+    return out
