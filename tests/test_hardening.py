@@ -64,3 +64,93 @@ def test_blink_schedule_may_be_empty_when_the_first_blink_falls_past_the_end() -
         schedule = blink_schedule(1.0, rate=17, seed=seed)
         assert all(0.0 <= t < 1.0 for t in schedule.starts)
     assert math.isclose(len(blink_schedule(600.0, rate=17, seed=1)) / 10.0, 17, rel_tol=0.2)
+
+
+# --- 2-3. numbers, nesting and short error lines -------------------------------------------
+
+EVENT = "version = 1\n[[events]]\nemotion = 'happiness'\nstart = 1\n"
+
+TIMELINES = {
+    "intensity of 400 digits": (EVENT + "intensity = " + "9" * 400 + "\n", r"intensity"),
+    "number of 5,000 digits": (EVENT + "intensity = " + "9" * 5000 + "\n", r"5000 digits"),
+    "AU key of 5,000 digits": (
+        "version = 1\n[[events]]\nstart = 1\naus = { AU" + "1" * 5000 + " = 0.5 }\n",
+        r"unknown AU",
+    ),
+    "start 1e308, no duration": (
+        "version = 1\n[[events]]\nemotion = 'happiness'\nstart = 1e308\n",
+        r"needs endless .*expected under",
+    ),
+    "duration 1e12": ("version = 1\nduration = 1e12\n", r"1\.92e\+07 GiB"),
+    "arrays nested 5,000 deep": ("version = 1\nx = " + "[" * 5000 + "]" * 5000 + "\n", r"nests"),
+    "tables nested 5,000 deep": ("version = 1\nx = " + "{a=" * 5000 + "1" + "}" * 5000, r"nests"),
+    "emotion of 100,000 characters": (
+        "version = 1\n[[events]]\nemotion = '" + "x" * 100_000 + "'\nstart = 1\n",
+        r"unknown emotion 'x+\.\.\.x+'",
+    ),
+    "key of 100,000 characters": ("version = 1\n" + "k" * 100_000 + " = 1\n", r"unknown key"),
+    "seed of 400 digits": ("version = 1\nseed = " + "7" * 400 + "\n", r"seed: <an integer of 400"),
+}
+
+JSON_TIMELINES = {
+    "intensity of 400 digits": (
+        '{"version": 1, "events": [{"emotion": "happiness", "start": 1, "intensity": '
+        + "9" * 400
+        + "}]}",
+        r"intensity <an integer of 400 digits>",
+    ),
+    "number of 5,000 digits": ('{"version": 1, "seed": ' + "1" * 5000 + "}", r"5000 digits"),
+    "arrays nested 100,000 deep": (
+        '{"version": 1, "x": ' + "[" * 100_000 + "]" * 100_000 + "}",
+        r"nests too deeply",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", TIMELINES)
+def test_hostile_timeline_numbers_and_nesting_are_one_short_line(tmp_path: Path, name: str) -> None:
+    text, pattern = TIMELINES[name]
+    path = tmp_path / "t.toml"
+    path.write_text(text)
+    for command in ("validate", "render"):
+        argv = [command, str(path)] + (["-o", str(tmp_path / "o.npz")] if command == "render" else [])
+        code, _, err = run_cli(*argv)
+        assert_clean_error(code, err, pattern)
+    assert not (tmp_path / "o.npz").exists()
+
+
+@pytest.mark.parametrize("name", JSON_TIMELINES)
+def test_hostile_json_timelines_are_one_short_line(tmp_path: Path, name: str) -> None:
+    text, pattern = JSON_TIMELINES[name]
+    path = tmp_path / "t.json"
+    path.write_text(text)
+    assert_clean_error(*run_cli("validate", str(path))[::2], pattern)
+
+
+RIGS = {
+    "gain of 400 digits": ("gain = " + "9" * 400, r"gain: <an integer of 400 digits> is too large"),
+    "weight of 5,000 digits": ("offset = " + "9" * 5000, r"5000 digits"),
+    "gain 1e-50": ("gain = 1e-50", r"gain: 1e-50 is too small to invert"),
+    "nested arrays": ("clamp = " + "[" * 3000 + "]" * 3000, r"nests too deeply"),
+    "curve name of 100,000 characters": ("curve = '" + "c" * 100_000 + "'", r"not a response"),
+}
+
+
+@pytest.mark.parametrize("name", RIGS)
+def test_hostile_rig_values_are_one_short_line(tmp_path: Path, name: str) -> None:
+    line, pattern = RIGS[name]
+    path = tmp_path / "r.toml"
+    path.write_text(f"version = 1\n[[shapes]]\nname = 'a'\ninputs = {{ AU12 = 1.0 }}\n{line}\n")
+    assert_clean_error(*run_cli("rig", "check", str(path))[::2], pattern)
+
+
+def test_error_messages_quote_only_an_excerpt() -> None:
+    from avatardrive.errors import TimelineError, excerpt
+
+    assert excerpt("x" * 100_000).startswith("'xxx") and len(excerpt("x" * 100_000)) <= 60
+    assert excerpt(10**400) == "<an integer of 401 digits>"
+    assert len(excerpt([[[[[[[1]]]]]]] * 1000)) <= 60
+    assert excerpt("a\nb") == "'a\\nb'"
+    error = TimelineError("y" * 10_000 + "; expected z", source="s" * 500, where="line 1\n2")
+    assert len(str(error)) < 400 and "\n" not in str(error)
+    assert str(error).endswith("; expected z")

@@ -71,7 +71,8 @@ def blink_schedule(duration: float, *, rate: float, seed: int) -> BlinkSchedule:
         times = t + np.concatenate(([0.0], np.cumsum(gaps[:-1])))
         starts.append(times[times < duration])
         t = float(times[-1] + gaps[-1])
-    start = np.concatenate(starts) if starts else np.zeros(0)  # the first draw may fall past the end
+    # on a short span the first draw may already fall past the end: no blinks
+    start = np.concatenate(starts) if starts else np.zeros(0)
     n = start.size
     closing = rng.uniform(0.06, 0.10, n)
     opening = np.clip(closing * rng.uniform(1.5, 2.5, n), 0.12, 0.25)

@@ -159,16 +159,17 @@ def render_resolved(
 
 
 def _frame_count(timeline: Timeline, duration: float, fps: float, max_bytes: int) -> int:
-    n_frames = max(1, round(duration * fps))
-    needed = n_frames * N_CHANNELS * 4
-    if needed > max_bytes:
+    frames = duration * fps  # a float: may be huge, even infinite, before it is checked
+    needed = max(1.0, frames) * N_CHANNELS * 4
+    if not needed <= max_bytes:
+        size = f"{needed / 2**30:.3g} GiB" if math.isfinite(needed) else "endless"
         raise TimelineError(
-            f"{duration:g} s at {fps:g} fps needs {needed / 2**30:.1f} GiB of curves; expected "
+            f"{duration:.6g} s at {fps:g} fps needs {size} of curves; expected "
             f"under {max_bytes / 2**30:.1f} GiB (shorten the duration or lower the fps)",
             source=timeline.source,
             where=timeline.where(None, "duration"),
         )
-    return n_frames
+    return max(1, round(frames))
 
 
 def render(

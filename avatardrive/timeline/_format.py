@@ -12,13 +12,12 @@ import json
 import math
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from avatardrive._files import atomic_output, read_text
-from avatardrive.errors import TimelineError
+from avatardrive._files import atomic_output, parse_json, parse_toml, read_text
+from avatardrive.errors import TimelineError, excerpt
 from avatardrive.timeline._model import Event, Timeline
 
 __all__ = [
@@ -55,10 +54,11 @@ _EVENT_KEYS = (
 
 
 def _unknown_key(key: str, allowed: tuple[str, ...], where: str) -> TimelineError:
-    close = difflib.get_close_matches(key, allowed, n=1)
+    close = difflib.get_close_matches(key, allowed, n=1) if len(key) < 100 else []
     hint = f" (did you mean '{close[0]}'?)" if close else ""
     return TimelineError(
-        f"unknown key '{key}'{hint}; expected one of {', '.join(allowed)}", where=where or key
+        f"unknown key {excerpt(key)}{hint}; expected one of {', '.join(allowed)}",
+        where=where or key,
     )
 
 
@@ -71,14 +71,14 @@ def _check_keys(table: Mapping[str, Any], allowed: tuple[str, ...], section: str
 def _table(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     value = data.get(key, {})
     if not isinstance(value, Mapping):
-        raise TimelineError(f"{value!r}; expected a table [{key}]", where=key)
+        raise TimelineError(f"{excerpt(value)}; expected a table [{key}]", where=key)
     return value
 
 
 def _event_from_dict(raw: object, index: int) -> Event:
     where = f"events[{index}]"
     if not isinstance(raw, Mapping):
-        raise TimelineError(f"{raw!r}; expected a table of event keys", where=where)
+        raise TimelineError(f"{excerpt(raw)}; expected a table of event keys", where=where)
     _check_keys(raw, _EVENT_KEYS, where)
     if "start" not in raw:
         raise TimelineError(
@@ -125,7 +125,7 @@ def timeline_from_dict(
             raise TimelineError("missing key 'version'; expected version = 1", where="version")
         if data["version"] != FORMAT_VERSION or isinstance(data["version"], bool):
             raise TimelineError(
-                f"{data['version']!r} is not a supported version; expected {FORMAT_VERSION}",
+                f"{excerpt(data['version'])} is not a supported version; expected {FORMAT_VERSION}",
                 where="version",
             )
         avatar, blink = _table(data, "avatar"), _table(data, "blink")
@@ -133,7 +133,9 @@ def timeline_from_dict(
         _check_keys(blink, _BLINK_KEYS, "blink")
         raw_events = data.get("events", [])
         if not isinstance(raw_events, list):
-            raise TimelineError(f"{raw_events!r}; expected an array of [[events]]", where="events")
+            raise TimelineError(
+                f"{excerpt(raw_events)}; expected an array of [[events]]", where="events"
+            )
         events = [_event_from_dict(raw, i) for i, raw in enumerate(raw_events)]
         settings = {
             "fps": data.get("fps", 60.0),
@@ -183,39 +185,18 @@ def loads_timeline(text: str, *, fmt: str = "toml", source: str | None = None) -
         Syntax errors (with the parser's line), then any validation error.
     """
     if fmt == "json":
-        try:
-            data = json.loads(text, parse_constant=_reject_constant) if text.strip() else {}
-        except json.JSONDecodeError as err:
-            raise TimelineError(
-                f"JSON syntax error: {err.msg} (column {err.colno}); expected a JSON object",
-                source=source,
-                where=f"line {err.lineno}",
-            ) from None
-        except ValueError as err:
-            raise TimelineError(str(err), source=source) from None
+        data = parse_json(text, error=TimelineError, source=source) if text.strip() else {}
         if not isinstance(data, dict):
             raise TimelineError(
                 f"top level is {type(data).__name__}; expected an object", source=source
             )
         return timeline_from_dict(data, source=source)
     if fmt != "toml":
-        raise TimelineError(f"format {fmt!r} is unknown; expected toml or json", source=source)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        message = str(err)
-        match = re.search(r"\(at line (\d+), column (\d+)\)", message)
-        where = f"line {match.group(1)}" if match else None
-        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", message)
-        column = f" (column {match.group(2)})" if match else ""
         raise TimelineError(
-            f"TOML syntax error: {message}{column}; expected valid TOML", source=source, where=where
-        ) from None
+            f"format {excerpt(fmt)} is unknown; expected toml or json", source=source
+        )
+    data = parse_toml(text, error=TimelineError, source=source)
     return timeline_from_dict(data, source=source, lines=_toml_lines(text))
-
-
-def _reject_constant(name: str) -> float:
-    raise ValueError(f"{name} is not a number; expected finite numbers only")
 
 
 def load_timeline(path: str | os.PathLike[str]) -> Timeline:
@@ -274,14 +255,14 @@ def _toml_value(value: Any) -> str:
         return str(value)
     if isinstance(value, float):
         if not math.isfinite(value):
-            raise TimelineError(f"{value!r} cannot be written; expected a finite number")
+            raise TimelineError(f"{excerpt(value)} cannot be written; expected a finite number")
         return repr(value)
     if isinstance(value, str):  # JSON escapes are TOML escapes, but TOML also refuses DEL
         return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
     if isinstance(value, Mapping):
         inner = ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items())
         return "{ " + inner + " }" if inner else "{}"
-    raise TimelineError(f"{value!r} cannot be written to TOML")
+    raise TimelineError(f"{excerpt(value)} cannot be written to TOML")
 
 
 def dumps_timeline(timeline: Timeline, *, fmt: str = "toml") -> str:
