@@ -50,7 +50,9 @@ class _Excerpt(reprlib.Repr):
 
     def repr_int(self, x: int, level: int) -> str:
         if x.bit_length() > 80:  # also beyond Python's 4,300-digit str() limit
-            return f"<an integer of {int(x.bit_length() * 0.30103) + 1} digits>"
+            digits = int((x.bit_length() - 1) * 0.30102999566398) + 1
+            digits += abs(x) >= 10**digits
+            return f"<an integer of {digits} digits>"
         return repr(x)
 
 

@@ -33,7 +33,7 @@ def assert_clean_error(code: int, stderr: str, pattern: str = r"expected") -> No
 def test_one_second_timeline_with_seed_1_renders(tmp_path: Path) -> None:
     timeline = tmp_path / "short.toml"
     timeline.write_text("version = 1\nseed = 1\nduration = 1.0\n")
-    code, out, err = run_cli("render", str(timeline), "-o", str(tmp_path / "out.npz"))
+    code, _, err = run_cli("render", str(timeline), "-o", str(tmp_path / "out.npz"))
     assert code == 0, err
     assert (tmp_path / "out.npz").exists()
 
@@ -113,7 +113,9 @@ def test_hostile_timeline_numbers_and_nesting_are_one_short_line(tmp_path: Path,
     path = tmp_path / "t.toml"
     path.write_text(text)
     for command in ("validate", "render"):
-        argv = [command, str(path)] + (["-o", str(tmp_path / "o.npz")] if command == "render" else [])
+        argv = [command, str(path)] + (
+            ["-o", str(tmp_path / "o.npz")] if command == "render" else []
+        )
         code, _, err = run_cli(*argv)
         assert_clean_error(code, err, pattern)
     assert not (tmp_path / "o.npz").exists()

@@ -22,7 +22,9 @@ ALLOWED: dict[str, set[str]] = {
     "tracking": {"facs", "curves", "retarget"},
     "transport": set(),
     "pipeline": {"facs", "curves", "timeline", "synth", "retarget", "tracking", "transport"},
-    "views": {"facs", "curves", "timeline", "synth", "retarget", "tracking", "transport", "pipeline"},
+    "views": {
+        "facs", "curves", "timeline", "synth", "retarget", "tracking", "transport", "pipeline",
+    },
     "cli": {
         "facs", "curves", "timeline", "synth", "retarget", "tracking", "transport", "pipeline",
         "views",

@@ -10,11 +10,12 @@ from typing import TextIO
 
 from avatardrive.cli import _args
 from avatardrive.cli._summary import blink_summary, event_peaks, format_peaks
-from avatardrive.curves import CURVE_SUFFIXES, write_curves
+from avatardrive.curves import CURVE_SUFFIXES, CurveWriter, write_curves
 from avatardrive.errors import ParameterError
-from avatardrive.retarget import load_rig
-from avatardrive.synth import emotion_library, render, resolve_timeline, timeline_duration
-from avatardrive.timeline import load_timeline
+from avatardrive.facs import CHANNELS
+from avatardrive.retarget import Rig, load_rig
+from avatardrive.synth import ChunkedRender, emotion_library, render, resolve_timeline
+from avatardrive.timeline import Timeline, load_timeline
 
 __all__ = ["check_output", "register"]
 
@@ -64,16 +65,20 @@ def _cmd_render(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     bar = _ProgressBar(err)
     began = time.monotonic()
     try:
-        curves = render(timeline, fps=args.fps, progress=bar)
+        if args.summary:  # the summary looks at whole curves: render them in memory
+            curves = render(timeline, fps=args.fps, progress=bar)
+            written = curves if rig is None else rig.forward(curves)
+            write_curves(written, args.output)
+            frames, fps, names = curves.n_frames, curves.fps, written.names
+        else:
+            frames, fps, names = _render_chunked(timeline, args.fps, rig, args.output, bar)
     finally:
         bar.close()
-    written = curves if rig is None else rig.forward(curves)
-    write_curves(written, args.output)
     seconds = time.monotonic() - began
     columns = "channels" if rig is None else f"shapes of rig {rig.name}"
     out.write(
-        f"wrote {args.output}: {written.n_frames} frames x {len(written.names)} {columns} "
-        f"at {curves.fps:g} fps ({curves.duration:.2f} s) in {seconds:.2f} s\n"
+        f"wrote {args.output}: {frames} frames x {len(names)} {columns} "
+        f"at {fps:g} fps ({frames / fps:.2f} s) in {seconds:.2f} s\n"
     )
     if args.summary:
         resolved = resolve_timeline(timeline)
@@ -86,10 +91,22 @@ def _cmd_render(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+def _render_chunked(
+    timeline: Timeline, fps: float | None, rig: Rig | None, output: str, bar: _ProgressBar
+) -> tuple[int, float, tuple[str, ...]]:
+    """Render and write chunk by chunk (memory of one chunk); return frames, fps and columns."""
+    plan = ChunkedRender(timeline, fps=fps)
+    names = CHANNELS if rig is None else rig.shape_names
+    with CurveWriter(output, names=names, fps=plan.fps, n_frames=plan.n_frames) as writer:
+        for chunk in plan.chunks(progress=bar):
+            writer.write((chunk if rig is None else rig.forward(chunk)).values)
+    return plan.n_frames, plan.fps, tuple(names)
+
+
 def _cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     timeline = load_timeline(args.timeline)
-    resolved = resolve_timeline(timeline)
-    duration = timeline_duration(timeline, resolved)
+    plan = ChunkedRender(timeline)  # resolves every event and checks the size of the render
+    duration = plan.n_frames / plan.fps
     out.write(
         f"{args.timeline}: ok - {len(timeline.events)} events, {duration:.2f} s at "
         f"{timeline.fps:g} fps, seed {timeline.seed}, blend {timeline.blend}\n"

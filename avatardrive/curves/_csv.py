@@ -13,14 +13,11 @@ import io
 import math
 import warnings
 from collections.abc import Callable
-from typing import BinaryIO, cast
 
 import numpy as np
 
-from avatardrive._files import atomic_output
-from avatardrive.curves._curves import Curves, name_problem
+from avatardrive.curves._curves import name_problem
 from avatardrive.curves._table import (
-    ROWS_PER_CHUNK,
     Float64Array,
     PathArg,
     Table,
@@ -34,7 +31,7 @@ from avatardrive.curves._table import (
 )
 from avatardrive.errors import CurveError
 
-__all__ = ["read_csv", "write_csv"]
+__all__ = ["read_csv"]
 
 _TIME_DIGITS = 10  # significant digits of the time column
 
@@ -278,21 +275,3 @@ def _simplest_fitting_fps(time: Float64Array, raw: float) -> float | None:
         if bool(np.all(np.abs(time - (time[0] + frame / candidate)) <= tolerance)):
             return candidate
     return None
-
-
-def _format_rows(row_format: str, times: list[float], rows: list[list[float]]) -> str:
-    return "".join(row_format % (t, *row) for t, row in zip(times, rows, strict=True))
-
-
-def write_csv(curves: Curves, path: PathArg) -> None:
-    header = io.StringIO()
-    csv.writer(header, lineterminator="\n").writerow(["time", *curves.names])
-    row_format = "%.10g" + ",%.9g" * len(curves.names) + "\n"
-    times = curves.times().tolist()
-    with atomic_output(path, binary=True) as raw:
-        out = cast(BinaryIO, raw)
-        out.write(header.getvalue().encode("utf-8"))
-        for begin in range(0, curves.n_frames, ROWS_PER_CHUNK):
-            stop = begin + ROWS_PER_CHUNK
-            rows = curves.values[begin:stop].tolist()
-            out.write(_format_rows(row_format, times[begin:stop], rows).encode("utf-8"))

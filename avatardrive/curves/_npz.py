@@ -11,8 +11,6 @@ from typing import BinaryIO, cast
 import numpy as np
 import numpy.typing as npt
 
-from avatardrive._files import atomic_output
-from avatardrive.curves._curves import Curves
 from avatardrive.curves._table import (
     FORMAT_VERSION,
     PathArg,
@@ -26,7 +24,7 @@ from avatardrive.curves._table import (
 )
 from avatardrive.errors import CurveError
 
-__all__ = ["read_npz", "write_npz"]
+__all__ = ["read_npz"]
 
 _ARRAYS = ("values", "names", "fps", "start", "version")
 _EXPECTED = "expected an NPZ archive of arrays values, names, fps, start and version"
@@ -121,15 +119,3 @@ def _npz_names(array: npt.NDArray[np.generic], source: str) -> tuple[str, ...]:
         )
     names = [str(name) for name in array.tolist()]
     return file_names(names, source, lambda i: f"array 'names'[{i}]")
-
-
-def write_npz(curves: Curves, path: PathArg) -> None:
-    with atomic_output(path, binary=True) as raw:
-        np.savez(
-            cast(BinaryIO, raw),
-            values=curves.values,
-            names=np.array(curves.names, dtype=np.str_),
-            fps=np.array(curves.fps, dtype=np.float64),
-            start=np.array(curves.start, dtype=np.float64),
-            version=np.array(FORMAT_VERSION, dtype=np.int64),
-        )

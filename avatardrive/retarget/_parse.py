@@ -99,9 +99,7 @@ def _number(where: str, value: object, *, limit: float = MAX_ABS) -> float:
     try:
         number = float(value)
     except OverflowError:  # an integer beyond float range
-        number = math.copysign(math.inf, value)
-        if abs(value) > limit:
-            raise _fail(where, _too_large(value, limit)) from None
+        raise _fail(where, _too_large(value, limit)) from None
     if not math.isfinite(number):
         raise _fail(where, f"{excerpt(value)} is not finite; expected a finite number")
     if abs(number) > limit:

@@ -4,6 +4,7 @@ All of it is pure: functions over arrays, seeded by the timeline, with no clocks
 """
 
 from avatardrive.synth._blinks import BlinkSchedule, blink_schedule
+from avatardrive.synth._chunked import CHUNK_FRAMES, ChunkedRender
 from avatardrive.synth._envelope import apex_sag, envelope, min_jerk
 from avatardrive.synth._library import (
     EmotionLibrary,
@@ -24,10 +25,12 @@ from avatardrive.synth._resolve import ResolvedEvent, resolve_event, resolve_tim
 from avatardrive.synth._styles import MICRO, STYLE_DEFAULTS, StyleDefaults
 
 __all__ = [
+    "CHUNK_FRAMES",
     "MAX_RENDER_BYTES",
     "MICRO",
     "STYLE_DEFAULTS",
     "BlinkSchedule",
+    "ChunkedRender",
     "EmotionLibrary",
     "Layer",
     "Mixer",

@@ -43,9 +43,9 @@ def _span(start: float, end: float, fps: float, n_frames: int) -> tuple[int, int
 
 
 def event_values(
-    event: ResolvedEvent, *, fps: float, n_frames: int
+    event: ResolvedEvent, *, fps: float, n_frames: int, first_frame: int = 0
 ) -> tuple[int, NDArray[np.float64], NDArray[np.float64]]:
-    """One event's curves over its own frames.
+    """One event's curves over its own frames within ``[first_frame, n_frames)``.
 
     Returns
     -------
@@ -57,6 +57,7 @@ def event_values(
         The unit envelopes (0-1), used as layer weights by the ``priority`` policy.
     """
     first, stop = _span(event.start, event.end, fps, n_frames)
+    first = max(first, first_frame)
     t = np.arange(first, stop, dtype=np.float64) / fps - event.start
     since = t[None, :] - event.delays[:, None]
     onsets = event.onsets[:, None]
@@ -73,11 +74,16 @@ def event_values(
     return first, (unit * event.amplitudes[:, None]).T, unit.T
 
 
-def _apply(out: NDArray[np.float32], event: ResolvedEvent, *, fps: float, policy: str) -> None:
-    first, values, weights = event_values(event, fps=fps, n_frames=out.shape[0])
+def _apply(
+    out: NDArray[np.float32], event: ResolvedEvent, *, fps: float, policy: str, offset: int = 0
+) -> None:
+    """Combine one event into ``out``, whose first row is frame ``offset``."""
+    first, values, weights = event_values(
+        event, fps=fps, n_frames=offset + out.shape[0], first_frame=offset
+    )
     if values.shape[0] == 0:
         return
-    rows = slice(first, first + values.shape[0])
+    rows = slice(first - offset, first - offset + values.shape[0])
     current = out[rows, event.channels]
     if policy == "max":
         combined = np.maximum(current, values)
@@ -88,7 +94,9 @@ def _apply(out: NDArray[np.float32], event: ResolvedEvent, *, fps: float, policy
     out[rows, event.channels] = combined
 
 
-def _apply_blinks(out: NDArray[np.float32], blinks: BlinkSchedule, *, fps: float) -> None:
+def _apply_blinks(
+    out: NDArray[np.float32], blinks: BlinkSchedule, *, fps: float, offset: int = 0
+) -> None:
     if len(blinks) == 0:
         return
     left, right = channels_of(45)
@@ -107,7 +115,8 @@ def _apply_blinks(out: NDArray[np.float32], blinks: BlinkSchedule, *, fps: float
             apex=blinks.hold[:, None],
             offset=blinks.opening[:, None],
         )
-        inside = frames < out.shape[0]
+        frames -= offset  # rows of ``out``
+        inside = (frames >= 0) & (frames < out.shape[0])
         np.maximum.at(out[:, channel], frames[inside], values[inside].astype(np.float32))
 
 
@@ -119,6 +128,7 @@ def render_resolved(
     policy: str = "max",
     blinks: BlinkSchedule | None = None,
     progress: Progress | None = None,
+    first_frame: int = 0,
 ) -> NDArray[np.float32]:
     """Combine resolved events (and blinks) into an AU array.
 
@@ -134,6 +144,8 @@ def render_resolved(
         Blinks, always combined by maximum.
     progress
         Called with the fraction done, now and then.
+    first_frame
+        Frame of the grid the output's first row is (a chunk of a longer render).
 
     Returns
     -------
@@ -145,13 +157,13 @@ def render_resolved(
     if policy == "priority":
         order.sort(key=lambda e: (e.priority, e.index))
     for done, event in enumerate(order):
-        _apply(out, event, fps=fps, policy=policy)
+        _apply(out, event, fps=fps, policy=policy, offset=first_frame)
         if progress is not None and done % 256 == 255:
             progress(done / max(1, len(order)))
     if policy == "sum":
         np.clip(out, 0.0, 1.0, out=out)
     if blinks is not None:
-        _apply_blinks(out, blinks, fps=fps)
+        _apply_blinks(out, blinks, fps=fps, offset=first_frame)
     np.clip(out, 0.0, 1.0, out=out)
     if progress is not None:
         progress(1.0)
