@@ -20,6 +20,7 @@ __all__ = [
     "display_path",
     "file_kind_problem",
     "open_regular",
+    "parse_failure",
     "parse_json",
     "parse_toml",
     "read_text",
@@ -41,6 +42,7 @@ def atomic_output(path: str | os.PathLike[str], *, binary: bool = False) -> Iter
     target = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
     try:
+        os.fchmod(fd, 0o666 & ~_umask())  # as open() would create it, not mkstemp's 0600
         with os.fdopen(fd, "wb" if binary else "w", newline=None if binary else "") as f:
             yield f
         os.replace(tmp, target)
@@ -48,6 +50,12 @@ def atomic_output(path: str | os.PathLike[str], *, binary: bool = False) -> Iter
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def display_path(path: str | os.PathLike[str]) -> str:
@@ -167,7 +175,8 @@ def decode_text(
     return text
 
 
-def _parse_failure(err: Exception, fmt: str) -> str:
+def parse_failure(err: Exception, fmt: str) -> str:
+    """Why ``fmt`` text (``"TOML"``, ``"JSON"``) failed: too deep, or a number too long."""
     if isinstance(err, RecursionError):
         return f"{fmt} nests too deeply; expected tables and arrays a few levels deep"
     digits = re.search(r"value has (\d+) digits", str(err))
@@ -196,7 +205,7 @@ def parse_toml(
             f"TOML syntax error: {message}{column}; expected valid TOML", source=source, where=where
         ) from None
     except (RecursionError, ValueError, MemoryError) as err:
-        raise error(_parse_failure(err, "TOML"), source=source) from None
+        raise error(parse_failure(err, "TOML"), source=source) from None
 
 
 def parse_json(text: str, *, error: type[AvatarDriveError], source: str | None) -> object:
@@ -212,7 +221,7 @@ def parse_json(text: str, *, error: type[AvatarDriveError], source: str | None) 
     except _NotANumberError as err:
         raise error(str(err), source=source) from None
     except (RecursionError, ValueError, MemoryError) as err:
-        raise error(_parse_failure(err, "JSON"), source=source) from None
+        raise error(parse_failure(err, "JSON"), source=source) from None
 
 
 class _NotANumberError(ValueError):

@@ -8,9 +8,13 @@ handler takes ``(args, stdout, stderr)`` and returns the exit code.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import os
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from typing import TextIO
 
 from avatardrive import __version__
@@ -22,7 +26,7 @@ from avatardrive.cli import (
     _cmd_stream,
     _cmd_timeline,
 )
-from avatardrive.errors import AvatarDriveError
+from avatardrive.errors import AvatarDriveError, excerpt
 
 __all__ = ["main", "run"]
 
@@ -41,6 +45,34 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Errors of the machine, not of avatardrive: a full disk, a quota, a read-only or forbidden place.
+_ENVIRONMENT_ERRORS = frozenset(
+    {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM}
+)
+
+
+class Terminated(BaseException):
+    """Raised in the main thread on SIGTERM, so that ``finally`` blocks and atomic writers
+    remove their temporary files on the way out."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+@contextlib.contextmanager
+def _terminate_cleanly() -> Iterator[None]:
+    """While a command runs in the main thread, SIGTERM unwinds it like Ctrl-C does."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(
     argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None
 ) -> int:
@@ -53,18 +85,27 @@ def main(
     except SystemExit as exit_:  # argparse reports usage errors itself, with code 2
         return int(exit_.code or 0)
     try:
-        return int(args.func(args, out, err))
+        with _terminate_cleanly():
+            return int(args.func(args, out, err))
     except AvatarDriveError as error:
         err.write(f"avatardrive: error: {error}\n")
         return 2
     except KeyboardInterrupt:
         err.write("avatardrive: interrupted\n")
         return 130
-    except Exception as error:  # a bug: say so in one line, keep the traceback behind a switch
-        if os.environ.get("AVATARDRIVE_DEBUG"):
+    except Terminated:  # temporary files were removed on the way out
+        err.write("avatardrive: terminated\n")
+        return 128 + signal.SIGTERM
+    except Exception as error:
+        if isinstance(error, OSError) and error.errno in _ENVIRONMENT_ERRORS:
+            place = f"{excerpt(error.filename)}: " if error.filename else ""
+            err.write(f"avatardrive: error: {place}{error.strerror or error}\n")
+            return 2
+        if os.environ.get("AVATARDRIVE_DEBUG"):  # a bug: one line, the traceback behind a switch
             raise
+        message = f"{type(error).__name__}: {error}"
         err.write(
-            f"avatardrive: internal error: {type(error).__name__}: {error} "
+            f"avatardrive: internal error: {message[:300]} "
             f"(set AVATARDRIVE_DEBUG=1 for the traceback)\n"
         )
         return 1

@@ -23,7 +23,9 @@ from avatardrive.curves._table import (
     Table,
     check_grid,
     check_increasing,
+    check_regular,
     first_true,
+    not_utf8,
     open_failure,
     read_text,
     show,
@@ -37,6 +39,7 @@ _TIME_DIGITS = 10  # significant digits of the time column
 
 
 def read_csv(path: PathArg, source: str, fps: float | None) -> Table:
+    check_regular(path, source)
     try:
         with open(path, encoding="utf-8-sig") as f:
             header_line, names = _csv_header(f, source)
@@ -44,7 +47,7 @@ def read_csv(path: PathArg, source: str, fps: float | None) -> Table:
     except OSError as exc:
         raise open_failure(exc, source) from None
     except UnicodeDecodeError as exc:
-        raise CurveError(f"not UTF-8 text ({exc.reason})", source=source) from None
+        raise not_utf8(exc, path, source) from None
     known_lines: list[int] | None = None
     if data is None:  # something is wrong, or merely unusual: find it cell by cell
         data, known_lines = _csv_slow(read_text(path, source), header_line, names, source)

@@ -13,6 +13,7 @@ from typing import cast
 
 import numpy as np
 
+from avatardrive._files import parse_failure
 from avatardrive.curves._table import (
     FORMAT_VERSION,
     Float64Array,
@@ -48,6 +49,8 @@ def read_json(path: PathArg, source: str, fps: float | None) -> Table:
         ) from None
     except RecursionError:
         raise CurveError("invalid JSON: nested too deeply", source=source) from None
+    except ValueError as exc:  # a number beyond Python's 4,300-digit limit
+        raise CurveError(f"invalid JSON: {parse_failure(exc, 'JSON')}", source=source) from None
     if not isinstance(document, dict):
         raise CurveError(
             f"top level is a JSON {_json_type(document)}; expected an object with keys {keys}",

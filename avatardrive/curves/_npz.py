@@ -15,6 +15,7 @@ from avatardrive.curves._table import (
     FORMAT_VERSION,
     PathArg,
     Table,
+    check_regular,
     file_names,
     first_true,
     open_failure,
@@ -31,6 +32,7 @@ _EXPECTED = "expected an NPZ archive of arrays values, names, fps, start and ver
 
 
 def read_npz(path: PathArg, source: str, fps: float | None) -> Table:
+    check_regular(path, source)
     try:
         with open(path, "rb") as f:  # our handle: np.load leaks its own on a bad archive
             arrays = _load_arrays(f, source)

@@ -15,14 +15,13 @@ import json
 import math
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from avatardrive._files import atomic_output, display_path
-from avatardrive.errors import ParameterError, TrackingError
+from avatardrive._files import atomic_output, display_path, parse_json, read_text
+from avatardrive.errors import ParameterError, TrackingError, excerpt
 
 __all__ = [
     "CALIBRATION_FORMAT",
@@ -72,8 +71,10 @@ class Calibration:
     def __post_init__(self) -> None:
         neutral = np.asarray(self.neutral, dtype=np.float64)
         if neutral.shape != (len(self.names),):
-            raise ParameterError(f"neutral has shape {neutral.shape}; expected "
-                                 f"({len(self.names)},), one value per measure name")
+            raise ParameterError(
+                f"neutral has shape {neutral.shape}; expected "
+                f"({len(self.names)},), one value per measure name"
+            )
         if not np.all(np.isfinite(neutral)):
             raise ParameterError("neutral holds a non-finite value; expected finite measures")
         object.__setattr__(self, "neutral", neutral)
@@ -82,8 +83,10 @@ class Calibration:
     def check_backend(self, backend: str, *, source: str | None = None) -> None:
         """Raise :class:`TrackingError` unless this calibration was made by ``backend``."""
         if self.backend != backend:
-            raise TrackingError(f"the calibration was made by the {self.backend} backend; "
-                                f"expected {backend}", source=source)
+            raise TrackingError(
+                f"the calibration was made by the {self.backend} backend; expected {backend}",
+                source=source,
+            )
 
 
 def save_calibration(calibration: Calibration, path: str | os.PathLike[str]) -> None:
@@ -97,8 +100,9 @@ def save_calibration(calibration: Calibration, path: str | os.PathLike[str]) -> 
         "estimator_version": calibration.estimator_version,
         "frames": calibration.frames,
         "head_pose": [round(float(v), 4) for v in calibration.head_pose],
-        "measures": {name: float(v) for name, v in
-                     zip(calibration.names, calibration.neutral, strict=True)},
+        "measures": {
+            name: float(v) for name, v in zip(calibration.names, calibration.neutral, strict=True)
+        },
     }
     with atomic_output(path) as f:
         json.dump(data, f, indent=1)
@@ -110,13 +114,24 @@ def _field(data: dict[str, Any], key: str, kind: type | tuple[type, ...], source
         raise TrackingError(f"missing key {key!r}", source=source, where=key)
     value = data[key]
     if not isinstance(value, kind) or isinstance(value, bool):
-        raise TrackingError(f"{value!r} has the wrong type", source=source, where=key)
+        raise TrackingError(f"{excerpt(value)} has the wrong type", source=source, where=key)
     return value
 
 
-def load_calibration(
-    path: str | os.PathLike[str], *, backend: str | None = None
-) -> Calibration:
+_MAX_FILE_BYTES = 16 * 1024 * 1024  # a calibration holds a few hundred numbers
+
+
+def _finite(value: object) -> bool:
+    """A JSON number that is finite as a float (huge integers are not)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
+
+
+def load_calibration(path: str | os.PathLike[str], *, backend: str | None = None) -> Calibration:
     """Read a calibration file written by :func:`save_calibration`.
 
     Parameters
@@ -132,32 +147,32 @@ def load_calibration(
         (``"... was made by the blendshape backend; expected facemesh"``).
     """
     source = display_path(path)
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise TrackingError(f"cannot read the calibration ({exc.strerror or exc})",
-                            source=source) from None
-    except json.JSONDecodeError as exc:
-        raise TrackingError(f"not JSON ({exc.msg})", source=source,
-                            where=f"line {exc.lineno}") from None
+    text = read_text(path, error=TrackingError, expected="a calibration file (.json)",
+                     max_bytes=_MAX_FILE_BYTES)  # fmt: skip
+    data = parse_json(text, error=TrackingError, source=source)
     if not isinstance(data, dict) or data.get("format") != CALIBRATION_FORMAT:
-        raise TrackingError(f"not a calibration file; expected format {CALIBRATION_FORMAT!r}",
-                            source=source)
+        raise TrackingError(
+            f"not a calibration file; expected format {CALIBRATION_FORMAT!r}", source=source
+        )
     if data.get("version") != _VERSION:
-        raise TrackingError(f"version {data.get('version')!r}; expected {_VERSION}",
-                            source=source, where="version")
+        raise TrackingError(
+            f"version {data.get('version')!r}; expected {_VERSION}", source=source, where="version"
+        )
     made_by = _field(data, "backend", str, source)
     if backend is not None and made_by != backend:
-        raise TrackingError(f"the calibration was made by the {made_by} backend; "
-                            f"expected {backend}", source=source, where="backend")
+        raise TrackingError(
+            f"the calibration was made by the {made_by} backend; expected {backend}",
+            source=source,
+            where="backend",
+        )
     measures = _field(data, "measures", dict, source)
     values = list(measures.values())
-    if not all(isinstance(v, (int, float)) and math.isfinite(v) for v in values):
+    if not all(_finite(v) for v in values):
         raise TrackingError("a measure is not a finite number", source=source, where="measures")
     pose = _field(data, "head_pose", list, source)
-    if len(pose) != 3 or not all(isinstance(v, (int, float)) for v in pose):
-        raise TrackingError(f"{pose!r}; expected [yaw, pitch, roll]", source=source,
-                            where="head_pose")
+    if len(pose) != 3 or not all(_finite(v) for v in pose):
+        raise TrackingError(f"{excerpt(pose)}; expected [yaw, pitch, roll] in degrees",
+                            source=source, where="head_pose")  # fmt: skip
     return Calibration(
         backend=made_by,
         backend_version=str(_field(data, "backend_version", str, source)),
@@ -202,8 +217,13 @@ class NeutralCapture:
         self._poses.append(np.array(head_pose, dtype=np.float64))
 
     def result(
-        self, *, backend: str, backend_version: str, estimator_version: int,
-        names: tuple[str, ...], performer: str = "",
+        self,
+        *,
+        backend: str,
+        backend_version: str,
+        estimator_version: int,
+        names: tuple[str, ...],
+        performer: str = "",
     ) -> Calibration:
         """The calibration: the median of the captured frames."""
         if not self._measures:
@@ -238,9 +258,11 @@ class BaselineParams:
 
     def __post_init__(self) -> None:
         if not (0 < self.interval <= self.warmup <= self.window):
-            raise ParameterError(f"baseline interval {self.interval}, warmup {self.warmup}, "
-                                 f"window {self.window}; expected 0 < interval <= warmup <= "
-                                 f"window")
+            raise ParameterError(
+                f"baseline interval {self.interval}, warmup {self.warmup}, "
+                f"window {self.window}; expected 0 < interval <= warmup <= "
+                f"window"
+            )
         if not 0 <= self.percentile <= 100:
             raise ParameterError(f"baseline percentile {self.percentile}; expected 0-100")
 

@@ -113,28 +113,40 @@ class LiveLinkCsvSink:
             self._file.write(",".join(LIVE_LINK_COLUMNS) + "\n")
         except OSError as exc:
             self._stack.close()
-            raise TransportError(f"cannot be written ({exc.strerror}); expected a writable "
-                                 f"location", source=self._source) from None
+            raise TransportError(
+                f"cannot be written ({exc.strerror}); expected a writable location",
+                source=self._source,
+            ) from None
         self._closed = False
 
     def send(self, frame: Frame) -> None:
         """Append one row."""
         if self._closed:
-            raise TransportError("send() after close(); expected an open sink",
-                                 source=self._source)
+            raise TransportError("send() after close(); expected an open sink", source=self._source)
         if frame.names is not self._names:
             self._map(frame)
         self._row[self._columns] = frame.values
         self._clean_row()
         cells = ",".join(f"{v:.8f}" for v in self._row.tolist())
         timecode = livelink_timecode(self.start + frame.time, rate=self.rate)
-        self._file.write(f"{timecode},{_COUNT},{cells}\n")
+        try:
+            self._file.write(f"{timecode},{_COUNT},{cells}\n")
+        except OSError as exc:
+            self.discard()
+            raise self._write_failure(exc) from None
 
     def close(self) -> None:
         """Finish the file: rename the temporary file over ``path``."""
         if not self._closed:
             self._closed = True
-            self._stack.close()
+            try:
+                self._stack.close()  # the temporary file is removed if this fails
+            except OSError as exc:
+                raise self._write_failure(exc) from None
+
+    def _write_failure(self, exc: OSError) -> TransportError:
+        return TransportError(f"cannot be written ({exc.strerror or exc}); nothing was written",
+                              source=self._source)  # fmt: skip
 
     def discard(self) -> None:
         """Abandon the file: remove the temporary file, leave ``path`` untouched."""
@@ -146,8 +158,12 @@ class LiveLinkCsvSink:
     def __enter__(self) -> LiveLinkCsvSink:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
         self.close() if error is None else self.discard()
 
     def _map(self, frame: Frame) -> None:
@@ -155,9 +171,13 @@ class LiveLinkCsvSink:
         for i, (name, column) in enumerate(zip(frame.names, columns, strict=True)):
             if column < 0 or columns.index(column) != i:
                 problem = "is no Live Link Face column" if column < 0 else "repeats a column"
-                raise TransportError(f"name {name!r} {problem}; expected ARKit 52 names "
-                                     f"(EyeBlinkLeft … TongueOut) or head/eye rotations, once "
-                                     f"each", source=self._source, where=f"frame {frame.index}")
+                raise TransportError(
+                    f"name {name!r} {problem}; expected ARKit 52 names "
+                    f"(EyeBlinkLeft … TongueOut) or head/eye rotations, once "
+                    f"each",
+                    source=self._source,
+                    where=f"frame {frame.index}",
+                )
         self._names, self._columns = frame.names, np.array(columns, dtype=np.intp)
         lo, hi = self._ranges.bounds(LIVE_LINK_SHAPES)
         rot = np.full(len(LIVE_LINK_ROTATIONS), _ROTATION_LIMIT, dtype=np.float32)
