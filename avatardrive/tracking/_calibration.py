@@ -71,10 +71,8 @@ class Calibration:
     def __post_init__(self) -> None:
         neutral = np.asarray(self.neutral, dtype=np.float64)
         if neutral.shape != (len(self.names),):
-            raise ParameterError(
-                f"neutral has shape {neutral.shape}; expected "
-                f"({len(self.names)},), one value per measure name"
-            )
+            raise ParameterError(f"neutral has shape {neutral.shape}; expected "
+                                 f"({len(self.names)},), one value per measure name")
         if not np.all(np.isfinite(neutral)):
             raise ParameterError("neutral holds a non-finite value; expected finite measures")
         object.__setattr__(self, "neutral", neutral)
@@ -83,10 +81,8 @@ class Calibration:
     def check_backend(self, backend: str, *, source: str | None = None) -> None:
         """Raise :class:`TrackingError` unless this calibration was made by ``backend``."""
         if self.backend != backend:
-            raise TrackingError(
-                f"the calibration was made by the {self.backend} backend; expected {backend}",
-                source=source,
-            )
+            raise TrackingError(f"the calibration was made by the {self.backend} backend; "
+                                f"expected {backend}", source=source)
 
 
 def save_calibration(calibration: Calibration, path: str | os.PathLike[str]) -> None:
@@ -100,9 +96,8 @@ def save_calibration(calibration: Calibration, path: str | os.PathLike[str]) -> 
         "estimator_version": calibration.estimator_version,
         "frames": calibration.frames,
         "head_pose": [round(float(v), 4) for v in calibration.head_pose],
-        "measures": {
-            name: float(v) for name, v in zip(calibration.names, calibration.neutral, strict=True)
-        },
+        "measures": {name: float(v) for name, v in
+                     zip(calibration.names, calibration.neutral, strict=True)},
     }
     with atomic_output(path) as f:
         json.dump(data, f, indent=1)
@@ -131,7 +126,9 @@ def _finite(value: object) -> bool:
         return False
 
 
-def load_calibration(path: str | os.PathLike[str], *, backend: str | None = None) -> Calibration:
+def load_calibration(
+    path: str | os.PathLike[str], *, backend: str | None = None
+) -> Calibration:
     """Read a calibration file written by :func:`save_calibration`.
 
     Parameters
@@ -151,20 +148,15 @@ def load_calibration(path: str | os.PathLike[str], *, backend: str | None = None
                      max_bytes=_MAX_FILE_BYTES)  # fmt: skip
     data = parse_json(text, error=TrackingError, source=source)
     if not isinstance(data, dict) or data.get("format") != CALIBRATION_FORMAT:
-        raise TrackingError(
-            f"not a calibration file; expected format {CALIBRATION_FORMAT!r}", source=source
-        )
+        raise TrackingError(f"not a calibration file; expected format {CALIBRATION_FORMAT!r}",
+                            source=source)
     if data.get("version") != _VERSION:
-        raise TrackingError(
-            f"version {data.get('version')!r}; expected {_VERSION}", source=source, where="version"
-        )
+        raise TrackingError(f"version {data.get('version')!r}; expected {_VERSION}",
+                            source=source, where="version")
     made_by = _field(data, "backend", str, source)
     if backend is not None and made_by != backend:
-        raise TrackingError(
-            f"the calibration was made by the {made_by} backend; expected {backend}",
-            source=source,
-            where="backend",
-        )
+        raise TrackingError(f"the calibration was made by the {made_by} backend; "
+                            f"expected {backend}", source=source, where="backend")
     measures = _field(data, "measures", dict, source)
     values = list(measures.values())
     if not all(_finite(v) for v in values):
@@ -217,13 +209,8 @@ class NeutralCapture:
         self._poses.append(np.array(head_pose, dtype=np.float64))
 
     def result(
-        self,
-        *,
-        backend: str,
-        backend_version: str,
-        estimator_version: int,
-        names: tuple[str, ...],
-        performer: str = "",
+        self, *, backend: str, backend_version: str, estimator_version: int,
+        names: tuple[str, ...], performer: str = "",
     ) -> Calibration:
         """The calibration: the median of the captured frames."""
         if not self._measures:
@@ -258,11 +245,9 @@ class BaselineParams:
 
     def __post_init__(self) -> None:
         if not (0 < self.interval <= self.warmup <= self.window):
-            raise ParameterError(
-                f"baseline interval {self.interval}, warmup {self.warmup}, "
-                f"window {self.window}; expected 0 < interval <= warmup <= "
-                f"window"
-            )
+            raise ParameterError(f"baseline interval {self.interval}, warmup {self.warmup}, "
+                                 f"window {self.window}; expected 0 < interval <= warmup <= "
+                                 f"window")
         if not 0 <= self.percentile <= 100:
             raise ParameterError(f"baseline percentile {self.percentile}; expected 0-100")
 

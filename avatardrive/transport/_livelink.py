@@ -113,16 +113,15 @@ class LiveLinkCsvSink:
             self._file.write(",".join(LIVE_LINK_COLUMNS) + "\n")
         except OSError as exc:
             self._stack.close()
-            raise TransportError(
-                f"cannot be written ({exc.strerror}); expected a writable location",
-                source=self._source,
-            ) from None
+            raise TransportError(f"cannot be written ({exc.strerror}); expected a writable "
+                                 f"location", source=self._source) from None
         self._closed = False
 
     def send(self, frame: Frame) -> None:
         """Append one row."""
         if self._closed:
-            raise TransportError("send() after close(); expected an open sink", source=self._source)
+            raise TransportError("send() after close(); expected an open sink",
+                                 source=self._source)
         if frame.names is not self._names:
             self._map(frame)
         self._row[self._columns] = frame.values
@@ -158,12 +157,8 @@ class LiveLinkCsvSink:
     def __enter__(self) -> LiveLinkCsvSink:
         return self
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
         self.close() if error is None else self.discard()
 
     def _map(self, frame: Frame) -> None:
@@ -171,13 +166,9 @@ class LiveLinkCsvSink:
         for i, (name, column) in enumerate(zip(frame.names, columns, strict=True)):
             if column < 0 or columns.index(column) != i:
                 problem = "is no Live Link Face column" if column < 0 else "repeats a column"
-                raise TransportError(
-                    f"name {name!r} {problem}; expected ARKit 52 names "
-                    f"(EyeBlinkLeft … TongueOut) or head/eye rotations, once "
-                    f"each",
-                    source=self._source,
-                    where=f"frame {frame.index}",
-                )
+                raise TransportError(f"name {name!r} {problem}; expected ARKit 52 names "
+                                     f"(EyeBlinkLeft … TongueOut) or head/eye rotations, once "
+                                     f"each", source=self._source, where=f"frame {frame.index}")
         self._names, self._columns = frame.names, np.array(columns, dtype=np.intp)
         lo, hi = self._ranges.bounds(LIVE_LINK_SHAPES)
         rot = np.full(len(LIVE_LINK_ROTATIONS), _ROTATION_LIMIT, dtype=np.float32)
