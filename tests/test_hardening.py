@@ -6,6 +6,12 @@ Regression tests for issue 10; the generated cases live in ``test_fuzz.py``.
 from __future__ import annotations
 
 import math
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +30,7 @@ def assert_clean_error(code: int, stderr: str, pattern: str = r"expected") -> No
     assert code == 2, stderr
     assert stderr.count("\n") == 1 and stderr.startswith("avatardrive: error: "), stderr[:300]
     assert len(stderr) <= SHORT_LINE, f"{len(stderr)} characters: {stderr[:300]}"
-    assert __import__("re").search(pattern, stderr), stderr
+    assert re.search(pattern, stderr), stderr
 
 
 # --- 1. short timelines ---------------------------------------------------------------------
@@ -156,3 +162,239 @@ def test_error_messages_quote_only_an_excerpt() -> None:
     error = TimelineError("y" * 10_000 + "; expected z", source="s" * 500, where="line 1\n2")
     assert len(str(error)) < 400 and "\n" not in str(error)
     assert str(error).endswith("; expected z")
+
+
+# --- 4. files that are not files --------------------------------------------------------------
+
+
+@pytest.fixture
+def fifo(tmp_path: Path) -> Path:
+    path = tmp_path / "pipe.toml"
+    os.mkfifo(path)  # nobody writes: opening it for reading would block for ever
+    return path
+
+
+def _symlink(tmp_path: Path, name: str, target: str) -> Path:
+    link = tmp_path / name
+    link.symlink_to(target)
+    return link
+
+
+@pytest.mark.parametrize("command", ["validate", "render", "rig-check", "curves"])
+@pytest.mark.parametrize("kind", ["fifo", "/dev/zero", "link to /dev/zero"])
+def test_fifos_and_devices_are_refused_quickly(
+    tmp_path: Path, fifo: Path, command: str, kind: str
+) -> None:
+    suffix = ".csv" if command == "curves" else ".toml"
+    if kind == "fifo":
+        path = fifo.rename(tmp_path / f"pipe{suffix}")
+    elif kind == "/dev/zero":
+        path = Path("/dev/zero")
+    else:
+        path = _symlink(tmp_path, f"zero{suffix}", "/dev/zero")
+    argv = {
+        "validate": ["validate", str(path)],
+        "render": ["render", str(path), "-o", str(tmp_path / "o.csv")],
+        "rig-check": ["rig", "check", str(path)],
+        "curves": ["render", str(tmp_path / "t.toml"), "-o", str(tmp_path / "o.csv")],
+    }[command]
+    if command == "curves":  # a curve file read through the library
+        from avatardrive.curves import read_curves
+        from avatardrive.errors import CurveError
+
+        if kind == "/dev/zero":
+            pytest.skip("a suffix-less device is refused by its suffix already")
+        began = time.monotonic()
+        with pytest.raises(CurveError, match=r"is a (FIFO \(named pipe\)|character device); expected a curve"):
+            read_curves(path)
+        assert time.monotonic() - began < 5
+        return
+    began = time.monotonic()
+    code, _, err = run_cli(*argv)
+    assert time.monotonic() - began < 5
+    assert_clean_error(code, err, r"is a (FIFO \(named pipe\)|character device); expected")
+
+
+def test_an_include_of_a_fifo_is_refused(tmp_path: Path, fifo: Path) -> None:
+    rig = tmp_path / "r.toml"
+    rig.write_text(f"version = 1\ninclude = ['{fifo.name}']\n")
+    assert_clean_error(*run_cli("rig", "check", str(rig))[::2], r"pipe\.toml: is a FIFO")
+
+
+def test_size_limit_holds_while_reading_a_file_that_reports_no_size() -> None:
+    from avatardrive._files import read_text
+    from avatardrive.errors import TimelineError
+
+    assert Path("/proc/self/maps").stat().st_size == 0  # a regular file that says it is empty
+    with pytest.raises(TimelineError, match=r"more than 64 bytes; expected a test file"):
+        read_text("/proc/self/maps", error=TimelineError, expected="a test file", max_bytes=64)
+
+
+def test_repeated_include_is_refused_quickly(tmp_path: Path) -> None:
+    rig = tmp_path / "r.toml"
+    rig.write_text("version = 1\ninclude = [" + ", ".join(["'arkit52'"] * 20_000) + "]\n")
+    began = time.monotonic()
+    assert_clean_error(*run_cli("rig", "check", str(rig))[::2], r"expected at most 64")
+    rig.write_text("version = 1\ninclude = ['arkit52', 'ARKit52']\n")
+    assert_clean_error(*run_cli("rig", "check", str(rig))[::2], r"repeats include\[0\]")
+    assert time.monotonic() - began < 5
+
+
+# --- 5. rigs whose inverse is unstable ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "shapes",
+    [
+        "[[shapes]]\nname = 'a'\ninputs = { AU12 = 1.0 }\ngain = 1e6\noffset = -1e6\n",
+        "[[shapes]]\nname = 'a'\ninputs = { AU12_L = 1.0, AU12_R = 1e-30 }\n"
+        "[[shapes]]\nname = 'b'\ninputs = { AU12_L = 1.0, AU12_R = 1.0 }\n",
+        "[[shapes]]\nname = 'a'\ninputs = { AU1 = 1e6, AU2 = 1e-6 }\ngain = 1e-6\n"
+        "[[shapes]]\nname = 'b'\ninputs = { AU1 = 1e6, AU2 = 1e6 }\ngain = 1e6\noffset = -1e6\n",
+    ],
+)
+def test_ill_conditioned_rigs_invert_to_finite_values(shapes: str) -> None:
+    from avatardrive.retarget import loads_rig
+
+    rig = loads_rig("version = 1\n" + shapes)
+    for weights in (np.zeros(rig.n_shapes), np.full(rig.n_shapes, 0.5), np.ones(rig.n_shapes)):
+        au = rig.inverse_frame(weights.astype(np.float32))
+        assert np.isfinite(au).all() and au.min() >= 0.0 and au.max() <= 1.0
+
+
+def test_big_rig_check_is_linear_in_its_shape_count(tmp_path: Path) -> None:
+    lines = ["version = 1"]
+    for i in range(5000):
+        lines += [
+            "[[shapes]]",
+            f"name = 's{i}'",
+            f"inputs = {{ {CHANNELS[i % len(CHANNELS)]} = 1 }}",
+        ]
+    rig = tmp_path / "big.toml"
+    rig.write_text("\n".join(lines) + "\n")
+    began = time.monotonic()
+    code, out, err = run_cli("rig", "check", str(rig))
+    assert code == 0, err
+    assert "5000 shapes" in out
+    assert time.monotonic() - began < 30  # it took minutes and gigabytes when it was quadratic
+
+
+# --- 6. curve files in other encodings ----------------------------------------------------------
+
+HEADER = "time," + ",".join(CHANNELS) + "\n"
+ROW = "0," + ",".join(["0"] * len(CHANNELS)) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("data", "pattern"),
+    [
+        ((HEADER + ROW).encode("utf-16"), r"is UTF-16 text; expected UTF-8"),
+        ((HEADER + ROW).encode() + b"0.1,\xff\xfe\n", r"not UTF-8 text"),
+        (bytes(range(256)) * 20, r"not UTF-8 text"),
+        ((HEADER + "0," + "1" * 200_000 + "," + ROW[2:]).encode(), r"line 2: (column 'AU1_L'|cannot be read as CSV \(field larger)"),
+        ((HEADER + '0,"' + "1" * 200_000 + '",' + ROW[2:]).encode(), r"line 2: (column 'AU1_L'|cannot be read as CSV \(field larger)"),
+    ],
+    ids=["utf-16", "invalid utf-8", "binary", "long cell", "long quoted cell"],
+)
+def test_curve_csv_in_other_encodings_is_one_line(
+    tmp_path: Path, data: bytes, pattern: str
+) -> None:
+    from avatardrive.curves import read_curves
+    from avatardrive.errors import CurveError
+
+    path = tmp_path / "c.csv"
+    path.write_bytes(data)
+    with pytest.raises(CurveError, match=pattern) as caught:
+        read_curves(path)
+    assert len(str(caught.value)) < SHORT_LINE and "\n" not in str(caught.value)
+
+
+def test_curve_json_with_5000_digit_number_is_one_line(tmp_path: Path) -> None:
+    from avatardrive.curves import read_curves
+    from avatardrive.errors import CurveError
+
+    path = tmp_path / "c.json"
+    path.write_text('{"version": 1, "fps": ' + "9" * 5000 + ', "start": 0}')
+    with pytest.raises(CurveError, match=r"invalid JSON: a number has 5000 digits"):
+        read_curves(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "pattern"),
+    [
+        ('{"format": "avatardrive-calibration", "version": ' + "9" * 5000 + "}", r"5000 digits"),
+        ("[" * 100_000 + "]" * 100_000, r"nests too deeply"),
+        ('{"format": "avatardrive-calibration", "x": NaN}', r"NaN is not a number"),
+    ],
+)
+def test_hostile_calibration_files_are_one_line(tmp_path: Path, text: str, pattern: str) -> None:
+    from avatardrive.errors import TrackingError
+    from avatardrive.tracking import load_calibration
+
+    path = tmp_path / "c.json"
+    path.write_text(text)
+    with pytest.raises(TrackingError, match=pattern):
+        load_calibration(path)
+
+
+# --- 7. output failures -----------------------------------------------------------------------
+
+CHILD = """
+import resource, signal, sys
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writing past the limit fails with EFBIG
+resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))
+from avatardrive.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["render", "{t}", "-o", "{o}.npz"],
+        ["render", "{t}", "-o", "{o}.csv"],
+        ["render", "{t}", "-o", "{o}.json"],
+        ["render", "{t}", "-o", "{o}.npz", "--rig", "arkit52"],
+        ["export", "{t}", "-o", "{o}.csv"],
+        ["export", "{t}", "-o", "{o}.npz", "--format", "weights", "--rig", "vrm1"],
+    ],
+    ids=["npz", "csv", "json", "rig npz", "export livelink", "export weights"],
+)
+def test_a_write_that_fails_for_space_is_one_line_and_leaves_nothing(
+    tmp_path: Path, argv: list[str]
+) -> None:
+    timeline = tmp_path / "t.toml"
+    timeline.write_text(
+        "version = 1\nduration = 60\n[[events]]\nemotion = 'happiness'\nstart = 1\n"
+    )
+    out = tmp_path / "out" / "o"
+    out.parent.mkdir()
+    args = [a.format(t=timeline, o=out) for a in argv]
+    child = subprocess.run(
+        [sys.executable, "-c", CHILD, *args], capture_output=True, text=True, timeout=120
+    )
+    assert child.returncode == 2, child.stderr
+    assert child.stderr.count("\n") == 1, child.stderr  # no ZipFile.__del__ noise
+    assert re.match(r"avatardrive: error: .*(File too large|No space left)", child.stderr)
+    assert list(out.parent.iterdir()) == []
+
+
+def test_sigterm_during_a_long_render_removes_the_temporary_file(tmp_path: Path) -> None:
+    timeline = tmp_path / "t.toml"
+    timeline.write_text("version = 1\nfps = 30\nduration = 86400\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    child = subprocess.Popen(
+        [sys.executable, "-m", "avatardrive", "render", str(timeline), "-o", str(out / "o.npz")],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not list(out.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [p.suffix for p in out.iterdir()] == [".tmp"]
+    child.send_signal(signal.SIGTERM)
+    _, err = child.communicate(timeout=60)
+    assert child.returncode == 128 + signal.SIGTERM
+    assert err.rstrip().endswith("avatardrive: terminated")
+    assert list(out.iterdir()) == []
