@@ -78,9 +78,9 @@ def test_a_finding_names_what_broke() -> None:
         check_values("render", np.array([0.0, np.nan]), 0.0, 1.0)
     with pytest.raises(FindingError, match=r"values in \[0.0, 2.0\]; expected \[0.0, 1.0\]"):
         check_values("render", np.array([0.0, 2.0]), 0.0, 1.0)
+    error = TimelineError("short")
+    error.args = ("a message\nof two lines",)  # as if built around the error tree
     with pytest.raises(FindingError, match=r"error message of \d+ characters"):
-        error = TimelineError("short")
-        error.args = ("a message\nof two lines",)  # as if built around the error tree
         check_error(error)
 
 
