@@ -400,3 +400,83 @@ def test_sigterm_during_a_long_render_removes_the_temporary_file(tmp_path: Path)
     assert child.returncode == 128 + signal.SIGTERM
     assert err.rstrip().endswith("avatardrive: terminated")
     assert list(out.iterdir()) == []
+
+
+# --- 8. big but valid work ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("blend", ["max", "sum", "priority"])
+@pytest.mark.parametrize("chunk", [1, 97, 4096])
+def test_chunked_render_equals_the_whole_render_bit_for_bit(blend: str, chunk: int) -> None:
+    from avatardrive.synth import ChunkedRender
+
+    timeline = Timeline(seed=11, fps=30, blend=blend, blink_rate=40, duration=40)  # type: ignore[arg-type]
+    for k, name in enumerate(["happiness", "anger", "contempt", "surprise", "sadness"] * 3):
+        timeline.emotion(name, at=k * 2.5, intensity=0.3 + 0.04 * k, priority=k % 3)
+    timeline.micro("fear", at=20.0)
+    timeline.aus({"AU12_L": 0.7, "AU45": "C"}, at=30.0)
+    whole = render(timeline).values
+    chunks = list(ChunkedRender(timeline, chunk_frames=chunk))
+    assert sum(c.n_frames for c in chunks) == whole.shape[0]
+    assert np.array_equal(np.concatenate([c.values for c in chunks]), whole)
+    assert len(chunks) == -(-whole.shape[0] // chunk)
+    assert [c.start for c in chunks[:2]] == pytest.approx([0.0, chunk / 30][: len(chunks)])
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".npz", ".json"])
+@pytest.mark.parametrize("rig", [None, "arkit52"])
+def test_render_command_writes_the_same_file_in_chunks(
+    tmp_path: Path, suffix: str, rig: str | None
+) -> None:
+    from avatardrive.curves import read_curves
+    from avatardrive.retarget import load_rig
+
+    path = tmp_path / "t.toml"
+    path.write_text(
+        "version = 1\nfps = 30\nseed = 4\nduration = 30\n[[events]]\nemotion = 'happiness'\n"
+        "start = 2\n[[events]]\nemotion = 'anger'\nstart = 20\n"
+    )
+    out = tmp_path / f"o{suffix}"
+    code, text, err = run_cli("render", str(path), "-o", str(out), *(["--rig", rig] if rig else []))
+    assert code == 0, err
+    assert re.match(r"wrote .*: 900 frames x \d+ (channels|shapes of rig arkit52) at 30 fps", text)
+    expected = render(loads_timeline(path.read_text()))
+    if rig is not None:
+        expected = load_rig(rig).forward(expected)
+    written = read_curves(out)
+    assert written.names == expected.names
+    assert np.array_equal(written.values, expected.values)
+
+
+def test_100000_events_are_refused_up_front(tmp_path: Path) -> None:
+    path = tmp_path / "many.toml"
+    path.write_text("version = 1\n" + "[[events]]\nemotion = 'happiness'\nstart = 1\n" * 100_000)
+    began = time.monotonic()
+    assert_clean_error(*run_cli("validate", str(path))[::2], r"100000 events; expected at most")
+    assert time.monotonic() - began < 5
+
+
+def test_an_image_of_20000_by_20000_pixels_is_refused_before_decoding(tmp_path: Path) -> None:
+    import struct
+    import zlib
+
+    from avatardrive.errors import TrackingError
+    from avatardrive.tracking import ImageFolderSource
+
+    width = height = 20_000  # 1.2 GB once decoded; about 1 MB as a PNG of zeros
+    squeeze = zlib.compressobj(9)
+    row = bytes(1 + 3 * width)
+    data = b"".join(squeeze.compress(row) for _ in range(height)) + squeeze.flush()
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = zlib.crc32(kind + body) & 0xFFFFFFFF
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+    (tmp_path / "1.png").write_bytes(png)
+    began = time.monotonic()
+    refused = pytest.raises(TrackingError, match=r"frame 0: 400000000 pixels is too large")
+    with ImageFolderSource(tmp_path, fps=30) as source, refused:
+        source.read()
+    assert time.monotonic() - began < 10

@@ -16,7 +16,7 @@ import os
 import zipfile
 from collections.abc import Sequence
 from types import TracebackType
-from typing import IO, BinaryIO, cast
+from typing import IO, Any, BinaryIO, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -29,6 +29,7 @@ from avatardrive.errors import CurveError, ParameterError
 __all__ = ["CurveWriter", "write_curves_to"]
 
 F32 = npt.NDArray[np.float32]
+_NPY: Any = np.lib.format  # the .npy writers (untyped in numpy's stubs)
 
 
 class _Format:
@@ -97,7 +98,7 @@ class _Npz(_Format):
         self.archive = zipfile.ZipFile(self.out, mode="w", compression=zipfile.ZIP_STORED)
         self.member: IO[bytes] | None = self.archive.open("values.npy", "w", force_zip64=True)
         header = {"descr": "<f4", "fortran_order": False, "shape": (self.n_frames, len(self.names))}
-        np.lib.format.write_array_header_2_0(self.member, header)
+        _NPY.write_array_header_2_0(self.member, header)
 
     def rows(self, values: F32, first: int) -> None:
         assert self.member is not None
@@ -115,7 +116,7 @@ class _Npz(_Format):
         }
         for key, array in arrays.items():
             with self.archive.open(f"{key}.npy", "w", force_zip64=True) as member:
-                np.lib.format.write_array(member, array, allow_pickle=False)
+                _NPY.write_array(member, array, allow_pickle=False)
         self.archive.close()
 
     def abandon(self) -> None:

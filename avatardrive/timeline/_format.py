@@ -33,6 +33,9 @@ __all__ = [
 FORMAT_VERSION = 1
 #: Files larger than this are refused before parsing (a 100,000-event timeline is about 10 MB).
 MAX_FILE_BYTES = 64 * 1024 * 1024
+#: Most events in one timeline file: 10,000 events render in a few seconds (100,000 would take
+#: half a minute); longer performances are split into several files.
+MAX_EVENTS = 10_000
 
 _TOP_KEYS = (
     "version",
@@ -136,6 +139,12 @@ def timeline_from_dict(
             raise TimelineError(
                 f"{excerpt(raw_events)}; expected an array of [[events]]", where="events"
             )
+        if len(raw_events) > MAX_EVENTS:
+            raise TimelineError(
+                f"{len(raw_events)} events; expected at most {MAX_EVENTS} in one timeline file "
+                f"(split it into several)",
+                where="events",
+            )
         events = [_event_from_dict(raw, i) for i, raw in enumerate(raw_events)]
         settings = {
             "fps": data.get("fps", 60.0),
@@ -152,6 +161,7 @@ def timeline_from_dict(
 
 
 _HEADER = re.compile(r"^\s*\[\[\s*events\s*\]\]\s*(#.*)?$")
+_HEADERS = re.compile(r"^[ \t]*\[\[[ \t]*events[ \t]*\]\]", re.MULTILINE)
 _TABLE = re.compile(r"^\s*\[\s*([A-Za-z_]+)\s*\]\s*(#.*)?$")
 _ANY_TABLE = re.compile(r"^\s*\[")
 _KEY = re.compile(r"^\s*\"?([A-Za-z_][A-Za-z0-9_]*)\"?\s*=")
@@ -194,6 +204,14 @@ def loads_timeline(text: str, *, fmt: str = "toml", source: str | None = None) -
     if fmt != "toml":
         raise TimelineError(
             f"format {excerpt(fmt)} is unknown; expected toml or json", source=source
+        )
+    headers = len(_HEADERS.findall(text))
+    if headers > MAX_EVENTS:  # counted before parsing: refusing a huge file takes no time
+        raise TimelineError(
+            f"{headers} events; expected at most {MAX_EVENTS} in one timeline file "
+            f"(split it into several)",
+            source=source,
+            where="events",
         )
     data = parse_toml(text, error=TimelineError, source=source)
     return timeline_from_dict(data, source=source, lines=_toml_lines(text))
