@@ -51,6 +51,8 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_transport.py
 	GLOG_minloglevel=2 $(BIN)/python benchmarks/bench_tracking.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/bench_puppet.py
+	GLOG_minloglevel=2 $(BIN)/python benchmarks/bench_hardening.py
+	$(BIN)/python benchmarks/fuzz.py --cases 2000 --out $(OUT)/fuzz-findings
 
 clean:
 	rm -rf $(VENV) $(OUT) build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache .hypothesis
