@@ -480,3 +480,39 @@ def test_an_image_of_20000_by_20000_pixels_is_refused_before_decoding(tmp_path: 
     with ImageFolderSource(tmp_path, fps=30) as source, refused:
         source.read()
     assert time.monotonic() - began < 10
+
+
+# --- the clock after SIGSTOP / SIGCONT ------------------------------------------------------------
+
+TICKER = """
+import sys, time
+from avatardrive.transport import FrameClock
+clock = FrameClock(60.0)
+print("ready", flush=True)
+for tick in clock.ticks(frames=150):
+    print(tick.index, tick.skipped, time.monotonic(), flush=True)
+"""
+
+
+def test_a_stopped_stream_skips_the_lost_frames_instead_of_bursting() -> None:
+    child = subprocess.Popen(
+        [sys.executable, "-c", TICKER], stdout=subprocess.PIPE, text=True, bufsize=1
+    )
+    assert child.stdout is not None
+    assert child.stdout.readline().strip() == "ready"
+    time.sleep(0.6)
+    child.send_signal(signal.SIGSTOP)
+    time.sleep(0.8)  # about 48 frames of 60 Hz lost while stopped
+    child.send_signal(signal.SIGCONT)
+    lines = [line.split() for line in child.stdout.read().splitlines()]
+    assert child.wait(timeout=30) == 0
+    indices = [int(index) for index, _, _ in lines]
+    skipped = [int(skip) for _, skip, _ in lines]
+    times = [float(at) for _, _, at in lines]
+    assert indices == sorted(set(indices)) and indices[-1] >= 140
+    jumps = np.diff([0, *skipped])  # ``skipped`` counts all frames skipped so far
+    assert jumps.max() >= 30  # the frames of the stop were skipped in one go ...
+    assert len(indices) + skipped[-1] == indices[-1] + 1
+    gaps = np.diff(times)
+    bunched = np.convolve(gaps < 0.004, np.ones(3), mode="valid")
+    assert bunched.max(initial=0) < 3  # ... not sent in a burst after SIGCONT
