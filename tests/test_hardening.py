@@ -495,17 +495,17 @@ for tick in clock.ticks(frames=150):
 
 
 def test_a_stopped_stream_skips_the_lost_frames_instead_of_bursting() -> None:
-    child = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-c", TICKER], stdout=subprocess.PIPE, text=True, bufsize=1
-    )
-    assert child.stdout is not None
-    assert child.stdout.readline().strip() == "ready"
-    time.sleep(0.6)
-    child.send_signal(signal.SIGSTOP)
-    time.sleep(0.8)  # about 48 frames of 60 Hz lost while stopped
-    child.send_signal(signal.SIGCONT)
-    lines = [line.split() for line in child.stdout.read().splitlines()]
-    assert child.wait(timeout=30) == 0
+    ) as child:
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "ready"
+        time.sleep(0.6)
+        child.send_signal(signal.SIGSTOP)
+        time.sleep(0.8)  # about 48 frames of 60 Hz lost while stopped
+        child.send_signal(signal.SIGCONT)
+        lines = [line.split() for line in child.stdout.read().splitlines()]
+        assert child.wait(timeout=30) == 0
     indices = [int(index) for index, _, _ in lines]
     skipped = [int(skip) for _, skip, _ in lines]
     times = [float(at) for _, _, at in lines]
