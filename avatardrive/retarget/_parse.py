@@ -266,6 +266,12 @@ def _curve(where: str, raw: Mapping[str, Any]) -> tuple[Curve, float]:
             f"{where}.exponent",
             f"{excerpt(exponent)} is not above 0; expected (0, {MAX_EXPONENT:g}]",
         )
+    if exponent < 1.0 / MAX_EXPONENT:  # its inverse, 1 / exponent, must stay a usable power
+        raise _fail(
+            f"{where}.exponent",
+            f"{exponent:g} is too small to invert; expected [{1.0 / MAX_EXPONENT:g}, "
+            f"{MAX_EXPONENT:g}]",
+        )
     return "power", exponent
 
 
