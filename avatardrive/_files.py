@@ -118,7 +118,7 @@ def read_text(
     error: type[AvatarDriveError],
     expected: str,
     max_bytes: int,
-    encoding: str = "utf-8",
+    encoding: str = "utf-8-sig",
 ) -> str:
     """Read a UTF-8 text file of at most ``max_bytes``, or raise ``error`` in one clear line.
 
@@ -134,7 +134,8 @@ def read_text(
         Larger files are refused: by their size before reading, and while reading (a file that
         grows, or reports no size).
     encoding
-        ``"utf-8"``, or ``"utf-8-sig"`` to drop a byte-order mark.
+        ``"utf-8-sig"`` (a leading byte-order mark, as some Windows editors write, is dropped) or
+        ``"utf-8"``.
     """
     source = os.fspath(path)
     with open_regular(path, error=error, expected=expected) as f:

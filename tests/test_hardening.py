@@ -517,3 +517,14 @@ def test_a_stopped_stream_skips_the_lost_frames_instead_of_bursting() -> None:
     gaps = np.diff(times)
     bunched = np.convolve(gaps < 0.004, np.ones(3), mode="valid")
     assert bunched.max(initial=0) < 3  # ... not sent in a burst after SIGCONT
+
+
+def test_a_byte_order_mark_is_accepted_and_a_rig_name_too_long_for_a_path_is_one_line(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "bom.toml"
+    path.write_bytes("\ufeffversion = 1\nduration = 2\n".encode())
+    code, out, err = run_cli("validate", str(path))
+    assert code == 0, err
+    code, _, err = run_cli("rig", "show", "x" * 10_000)
+    assert_clean_error(code, err, r"unknown rig 'x+\.\.\.x+'; expected a built-in rig")

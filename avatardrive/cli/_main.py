@@ -47,7 +47,16 @@ def _parser() -> argparse.ArgumentParser:
 
 #: Errors of the machine, not of avatardrive: a full disk, a quota, a read-only or forbidden place.
 _ENVIRONMENT_ERRORS = frozenset(
-    {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM}
+    {
+        errno.ENOSPC,
+        errno.EDQUOT,
+        errno.EFBIG,
+        errno.EROFS,
+        errno.EACCES,
+        errno.EPERM,
+        errno.ENAMETOOLONG,
+        errno.ELOOP,
+    }
 )
 
 
