@@ -58,6 +58,7 @@ def campaign(kind: str, cases: int, first_seed: int, out: Path) -> int:
           f"in {slowest * 1000:.0f} ms")  # fmt: skip
     for key, path in findings.items():
         print(f"{'':<9} FINDING {key} -> first reproduction {path}")
+    sys.stdout.flush()
     return counts["finding"]
 
 
@@ -95,7 +96,7 @@ def main() -> int:
     unknown = [k for k in kinds if k not in KINDS]
     if unknown:
         parser.error(f"unknown kinds {unknown}; expected some of {KINDS}")
-    print(f"fuzz campaign: {args.cases} cases per kind, seeds from {args.seed}")
+    print(f"fuzz campaign: {args.cases} cases per kind, seeds from {args.seed}", flush=True)
     found = sum(campaign(kind, args.cases, args.seed, args.out) for kind in kinds)
     print(f"total findings: {found}")
     return 1 if found else 0
