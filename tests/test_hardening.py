@@ -139,6 +139,10 @@ RIGS = {
     "gain of 400 digits": ("gain = " + "9" * 400, r"gain: <an integer of 400 digits> is too large"),
     "weight of 5,000 digits": ("offset = " + "9" * 5000, r"5000 digits"),
     "gain 1e-50": ("gain = 1e-50", r"gain: 1e-50 is too small to invert"),
+    "AU key of 5,000 digits": (
+        "terms = [{ of = ['AU" + "1" * 5000 + "'], weight = 1 }]",
+        r"unknown AU channel 'AU1+\.\.\.1+'",
+    ),
     "exponent 1e-300": ("curve = 'power'\nexponent = 1e-300", r"exponent: 1e-300 is too small"),
     "nested arrays": ("clamp = " + "[" * 3000 + "]" * 3000, r"nests too deeply"),
     "curve name of 100,000 characters": ("curve = '" + "c" * 100_000 + "'", r"not a response"),

@@ -165,7 +165,7 @@ def resolve_au_key(key: str) -> tuple[str, tuple[int, ...]]:
     else:
         return CHANNELS[index], (index,)
     match = _SIDELESS.match(text)
-    if match is not None:
+    if match is not None and len(match.group(1)) <= 4:  # AU numbers have at most 2 digits
         try:
             left, right = channels_of(int(match.group(1)))
         except ParameterError:
