@@ -15,6 +15,7 @@ Replay a saved case with ``--replay FILE`` (the kind is read from its name).
 from __future__ import annotations
 
 import argparse
+import re
 import resource
 import sys
 import time
@@ -43,7 +44,7 @@ def campaign(kind: str, cases: int, first_seed: int, out: Path) -> int:
             counts[run_case(case, folder=None)] += 1
         except FindingError as finding:
             counts["finding"] += 1
-            key = str(finding).split(":")[0] + ":" + str(finding)[:60]
+            key = re.sub(r"\d+", "N", str(finding)[:48])  # one entry per kind of failure
             if key not in findings:
                 findings[key] = _save(case, out, str(finding))
         spent = time.perf_counter() - start
@@ -57,7 +58,7 @@ def campaign(kind: str, cases: int, first_seed: int, out: Path) -> int:
     print(f"{'':<9} peak memory {_peak_mb():.0f} MB; slowest case seed {slowest_seed} "
           f"in {slowest * 1000:.0f} ms")  # fmt: skip
     for key, path in findings.items():
-        print(f"{'':<9} FINDING {key} -> first reproduction {path}")
+        print(f"{'':<9} FINDING {key}: first reproduction {path}")
     sys.stdout.flush()
     return counts["finding"]
 
