@@ -17,6 +17,7 @@ from avatardrive.errors import AvatarDriveError
 
 __all__ = [
     "atomic_output",
+    "decode_text",
     "display_path",
     "file_kind_problem",
     "open_regular",
@@ -53,6 +54,11 @@ def atomic_output(path: str | os.PathLike[str], *, binary: bool = False) -> Iter
 
 
 def _umask() -> int:
+    """The process's umask, read without changing it where Linux tells (threads may be writing)."""
+    with contextlib.suppress(OSError, ValueError), open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
