@@ -532,3 +532,14 @@ def test_a_byte_order_mark_is_accepted_and_a_rig_name_too_long_for_a_path_is_one
     assert code == 0, err
     code, _, err = run_cli("rig", "show", "x" * 10_000)
     assert_clean_error(code, err, r"unknown rig 'x+\.\.\.x+'; expected a built-in rig")
+
+
+def test_outputs_get_the_permissions_of_the_umask(tmp_path: Path) -> None:
+    from avatardrive.curves import write_curves
+
+    previous = os.umask(0o027)
+    try:
+        write_curves(render(Timeline(duration=0.5)), tmp_path / "o.csv")
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "o.csv").stat().st_mode & 0o777 == 0o640  # not mkstemp's 0600
