@@ -189,6 +189,8 @@ class CurveWriter:
 
     def write(self, values: npt.ArrayLike) -> None:
         """Append frames: float32 values shaped (frames, len(names)), all finite."""
+        if self._closed:
+            raise CurveError("write() after the writer was closed", source=self.source)
         array = np.asarray(values, dtype=np.float32)
         if array.ndim != 2 or array.shape[1] != len(self.names):
             self.discard()
