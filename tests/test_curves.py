@@ -871,3 +871,47 @@ def test_failed_write_leaves_the_old_file_and_no_temporary(
     assert len(calls) == 2  # failed mid-file
     assert path.read_text(encoding="utf-8") == "old"
     assert [p.name for p in tmp_path.iterdir()] == [path.name]
+
+
+# ------------------------------------------------------------------------------ chunked writer
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".json", ".npz"])
+def test_curve_writer_in_uneven_chunks_writes_what_write_curves_writes(
+    tmp_path: Path, suffix: str
+) -> None:
+    from avatardrive.curves import CurveWriter
+
+    rng = np.random.default_rng(3)
+    curves = small(rng.random((10_000, 2), dtype=np.float32), fps=59.94, start=2.5)
+    write_curves(curves, tmp_path / f"whole{suffix}")
+    with CurveWriter(tmp_path / f"parts{suffix}", names=curves.names, fps=curves.fps,
+                     start=curves.start, n_frames=curves.n_frames) as writer:  # fmt: skip
+        for begin, stop in [(0, 1), (1, 4097), (4097, 4097), (4097, 10_000)]:
+            writer.write(curves.values[begin:stop])
+    if suffix == ".npz":  # the archive's timestamps differ; the arrays do not
+        assert read_curves(tmp_path / "parts.npz").equals(read_curves(tmp_path / "whole.npz"))
+    else:
+        assert (tmp_path / f"parts{suffix}").read_bytes() == (
+            tmp_path / f"whole{suffix}"
+        ).read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("chunks", "pattern"),
+    [
+        ([np.zeros((2, 2))], r"2 frames written; expected 3"),
+        ([np.zeros((2, 2)), np.zeros((2, 2))], r"4 frames; expected 3"),
+        ([np.zeros((2, 2)), np.array([[0.0, np.nan]])], r"frame 2, column 'b': nan is not finite"),
+    ],
+)
+def test_curve_writer_refuses_wrong_counts_and_nan_and_leaves_nothing(
+    tmp_path: Path, chunks: list[Any], pattern: str
+) -> None:
+    from avatardrive.curves import CurveWriter
+
+    writer = CurveWriter(tmp_path / "o.npz", names=("a", "b"), fps=10, n_frames=3)
+    with pytest.raises(CurveError, match=pattern), writer:  # noqa: PT012 - or at close
+        for chunk in chunks:
+            writer.write(chunk)
+    assert list(tmp_path.iterdir()) == []
