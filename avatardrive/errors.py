@@ -34,8 +34,9 @@ __all__ = [
 ]
 
 #: The longest message line an error renders; longer ones keep their head and tail.
-MAX_MESSAGE_CHARS = 220
-_PART_CHARS = 70  # longest file or place quoted
+MAX_MESSAGE_CHARS = 320
+_SOURCE_CHARS = 260  # a path is quoted whole unless it is absurd
+_WHERE_CHARS = 100  # "line 4: events[2].aus.AU12_L"
 
 
 class _Excerpt(reprlib.Repr):
@@ -105,7 +106,11 @@ class AvatarDriveError(Exception):
         super().__init__(self._render())
 
     def _render(self) -> str:
-        parts = [_shorten(p, _PART_CHARS) for p in (self.source, self.where) if p]
+        parts = [
+            _shorten(part, limit)
+            for part, limit in ((self.source, _SOURCE_CHARS), (self.where, _WHERE_CHARS))
+            if part
+        ]
         return ": ".join([*parts, _shorten(self.message, MAX_MESSAGE_CHARS)])
 
     def located(self, *, source: str | None = None, where: str | None = None) -> AvatarDriveError:

@@ -52,7 +52,7 @@ from avatardrive.transport import (
 __all__ = ["KINDS", "FindingError", "case_input", "run_case"]
 
 #: Longest error line accepted (the CLI adds "avatardrive: error: ").
-MAX_MESSAGE = 380
+MAX_MESSAGE = 480
 #: Frames rendered per case at most: longer timelines are sampled at their start and end.
 MAX_FRAMES = 3000
 
