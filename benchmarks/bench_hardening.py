@@ -53,7 +53,8 @@ def measure(body: str) -> tuple[float, float, str]:
     if not result:
         raise SystemExit(f"failed: {done.stderr[-2000:]}")
     seconds, peak = (float(v) for v in result[-1].split()[1:])
-    last = (done.stderr.strip().splitlines() or [""])[-1]
+    lines = [line.split("\r")[-1] for line in done.stderr.strip().splitlines()]
+    last = next((line for line in reversed(lines) if not line.startswith("rendering [")), "")
     return seconds, peak, last
 
 
