@@ -98,3 +98,14 @@ def test_control_listener_survives_random_datagrams_on_a_real_socket() -> None:
         assert any(isinstance(c, TriggerEmotion) and c.name == "happiness" for c in commands)
         stats = listener.stats
         assert stats.accepted >= 1 and stats.malformed > 100  # hostile ones counted, not fatal
+
+
+#: Cases that long campaigns (benchmarks/fuzz.py) once found broken, kept as regressions:
+#: a blink rate of 5e-324 per minute (a mean interval of infinity), and an NPZ whose zip entry
+#: claims compressed patched data (zipfile's NotImplementedError).
+FOUND = [("timeline", 30488), ("curves", 12976)]
+
+
+@pytest.mark.parametrize(("kind", "seed"), FOUND)
+def test_cases_found_by_campaigns_stay_fixed(kind: str, seed: int) -> None:
+    assert run_case(case_input(kind, seed)) in ("ok", "error")

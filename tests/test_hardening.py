@@ -543,3 +543,35 @@ def test_outputs_get_the_permissions_of_the_umask(tmp_path: Path) -> None:
     finally:
         os.umask(previous)
     assert (tmp_path / "o.csv").stat().st_mode & 0o777 == 0o640  # not mkstemp's 0600
+
+
+def test_npz_arrays_are_bounded_by_their_declared_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import zipfile
+
+    from avatardrive.curves import _npz, read_curves, write_curves
+    from avatardrive.errors import CurveError
+
+    write_curves(render(Timeline(duration=2.0)), tmp_path / "c.npz")
+    monkeypatch.setattr(_npz, "MAX_ARRAY_BYTES", 10_000)  # stands in for 4 GiB: a zip bomb
+    with pytest.raises(CurveError, match=r"array 'values': holds \d+ bytes uncompressed"):
+        read_curves(tmp_path / "c.npz")
+    monkeypatch.undo()
+    with zipfile.ZipFile(tmp_path / "bomb.npz", "w") as archive:  # a header claiming 36 TiB
+        for key, array in {"names": np.array(["AU1_L"]), "fps": np.array(30.0),
+                           "start": np.array(0.0), "version": np.array(1)}.items():  # fmt: skip
+            with archive.open(f"{key}.npy", "w") as member:
+                np.lib.format.write_array(member, array)
+        with archive.open("values.npy", "w") as member:
+            header = {"descr": "<f4", "fortran_order": False, "shape": (10**13, 1)}
+            np.lib.format.write_array_header_2_0(member, header)  # type: ignore[no-untyped-call]
+            member.write(bytes(64))
+    with pytest.raises(CurveError, match=r"array 'values': (its header claims|cannot be read)"):
+        read_curves(tmp_path / "bomb.npz")
+
+
+def test_a_vanishing_blink_rate_draws_no_blinks() -> None:
+    assert len(blink_schedule(3600.0, rate=5e-324, seed=0)) == 0
+    curves = render(Timeline(duration=10.0, blink_rate=5e-324))
+    assert np.isfinite(curves.values).all()

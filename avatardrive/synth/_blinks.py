@@ -21,6 +21,7 @@ INTERVAL_SIGMA = 0.55  # log-normal shape of inter-blink intervals
 MIN_INTERVAL = 0.5  # seconds; no blink starts within this of the previous one
 PARTIAL_SHARE = 0.3
 SIDE_LAG = 0.008
+MAX_INTERVAL = 1e9  # seconds (32 years): a mean interval longer than this draws no blink
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ def blink_schedule(duration: float, *, rate: float, seed: int) -> BlinkSchedule:
         The timeline's seed.
     """
     rng = np.random.default_rng([seed, _BLINK_STREAM])
-    if rate <= 0 or duration <= 0:
+    if rate <= 0 or duration <= 0 or 60.0 / rate > MAX_INTERVAL:  # a rate of 5e-324 included
         empty = np.zeros(0)
         return BlinkSchedule(empty, empty, empty, empty, empty, empty)
     mean = 60.0 / rate
