@@ -24,6 +24,7 @@ import json
 import math
 import random
 import tempfile
+import warnings
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -463,6 +464,12 @@ def _datagram_case(data: bytes) -> None:
 
 def run_case(case: CaseInput, folder: Path | None = None) -> str:
     """Run one case; return ``"ok"`` or ``"error"`` (a clean error); raise :class:`FindingError`."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a warning printed beside the one line breaks it too
+        return _run(case, folder)
+
+
+def _run(case: CaseInput, folder: Path | None) -> str:
     try:
         if case.kind == "datagram":
             _datagram_case(case.data)

@@ -146,7 +146,8 @@ def check_grid(
 ) -> None:
     """Raise for the first time further than a quarter frame from ``start + i / fps``."""
     expected = start + np.arange(time.shape[0], dtype=np.float64) / fps
-    off = np.flatnonzero(np.abs(time - expected) * fps > _OFF_GRID)
+    with np.errstate(over="ignore", invalid="ignore"):  # times near 1e308: inf is off the grid
+        off = np.flatnonzero(~(np.abs(time - expected) * fps <= _OFF_GRID))
     if off.size:
         row = int(off[0])
         raise CurveError(
