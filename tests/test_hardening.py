@@ -11,8 +11,10 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -172,6 +174,26 @@ def test_error_messages_quote_only_an_excerpt() -> None:
 # --- 4. files that are not files --------------------------------------------------------------
 
 
+def finishes(function: Any, *args: Any, seconds: float = 60.0) -> Any:
+    """``function(*args)``, failing the test if it hangs (a FIFO opened for reading would)."""
+    outcome: list[Any] = []
+
+    def call() -> None:
+        try:
+            outcome.append((True, function(*args)))
+        except BaseException as error:  # handed to the test's thread
+            outcome.append((False, error))
+
+    worker = threading.Thread(target=call, daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert outcome, f"{getattr(function, '__name__', function)} hung on {args}"
+    done, value = outcome[0]
+    if not done:
+        raise value
+    return value
+
+
 @pytest.fixture
 def fifo(tmp_path: Path) -> Path:
     path = tmp_path / "pipe.toml"
@@ -209,22 +231,19 @@ def test_fifos_and_devices_are_refused_quickly(
 
         if kind == "/dev/zero":
             pytest.skip("a suffix-less device is refused by its suffix already")
-        began = time.monotonic()
         refused = r"is a (FIFO \(named pipe\)|character device); expected a curve"
         with pytest.raises(CurveError, match=refused):
-            read_curves(path)
-        assert time.monotonic() - began < 5
+            finishes(read_curves, path)
         return
-    began = time.monotonic()
-    code, _, err = run_cli(*argv)
-    assert time.monotonic() - began < 5
+    code, _, err = finishes(run_cli, *argv)
     assert_clean_error(code, err, r"is a (FIFO \(named pipe\)|character device); expected")
 
 
 def test_an_include_of_a_fifo_is_refused(tmp_path: Path, fifo: Path) -> None:
     rig = tmp_path / "r.toml"
     rig.write_text(f"version = 1\ninclude = ['{fifo.name}']\n")
-    assert_clean_error(*run_cli("rig", "check", str(rig))[::2], r"pipe\.toml: is a FIFO")
+    code, _, err = finishes(run_cli, "rig", "check", str(rig))
+    assert_clean_error(code, err, r"pipe\.toml: is a FIFO")
 
 
 def test_size_limit_holds_while_reading_a_file_that_reports_no_size() -> None:
@@ -239,11 +258,10 @@ def test_size_limit_holds_while_reading_a_file_that_reports_no_size() -> None:
 def test_repeated_include_is_refused_quickly(tmp_path: Path) -> None:
     rig = tmp_path / "r.toml"
     rig.write_text("version = 1\ninclude = [" + ", ".join(["'arkit52'"] * 20_000) + "]\n")
-    began = time.monotonic()
-    assert_clean_error(*run_cli("rig", "check", str(rig))[::2], r"expected at most 64")
+    # refused from the list itself, before any included rig is read (bench_hardening: the time)
+    assert_clean_error(*run_cli("rig", "check", str(rig))[::2], r"include: 20000 entries; expected")
     rig.write_text("version = 1\ninclude = ['arkit52', 'ARKit52']\n")
     assert_clean_error(*run_cli("rig", "check", str(rig))[::2], r"repeats include\[0\]")
-    assert time.monotonic() - began < 5
 
 
 # --- 5. rigs whose inverse is unstable ----------------------------------------------------------
@@ -278,11 +296,9 @@ def test_big_rig_check_is_linear_in_its_shape_count(tmp_path: Path) -> None:
         ]
     rig = tmp_path / "big.toml"
     rig.write_text("\n".join(lines) + "\n")
-    began = time.monotonic()
-    code, out, err = run_cli("rig", "check", str(rig))
+    code, out, err = run_cli("rig", "check", str(rig))  # bench_hardening measures 10,000
     assert code == 0, err
     assert "5000 shapes" in out
-    assert time.monotonic() - began < 30  # it took minutes and gigabytes when it was quadratic
 
 
 # --- 6. curve files in other encodings ----------------------------------------------------------
@@ -456,9 +472,7 @@ def test_render_command_writes_the_same_file_in_chunks(
 def test_100000_events_are_refused_up_front(tmp_path: Path) -> None:
     path = tmp_path / "many.toml"
     path.write_text("version = 1\n" + "[[events]]\nemotion = 'happiness'\nstart = 1\n" * 100_000)
-    began = time.monotonic()
     assert_clean_error(*run_cli("validate", str(path))[::2], r"100000 events; expected at most")
-    assert time.monotonic() - began < 5
 
 
 def test_an_image_of_20000_by_20000_pixels_is_refused_before_decoding(tmp_path: Path) -> None:
@@ -480,11 +494,9 @@ def test_an_image_of_20000_by_20000_pixels_is_refused_before_decoding(tmp_path: 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
     (tmp_path / "1.png").write_bytes(png)
-    began = time.monotonic()
     refused = pytest.raises(TrackingError, match=r"frame 0: 400000000 pixels is too large")
     with ImageFolderSource(tmp_path, fps=30) as source, refused:
         source.read()
-    assert time.monotonic() - began < 10
 
 
 # --- the clock after SIGSTOP / SIGCONT ------------------------------------------------------------
