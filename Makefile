@@ -59,6 +59,8 @@ bench: $(STAMP) model
 	$(BIN)/python benchmarks/bench_recognize.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/bench_preview.py
 	GLOG_minloglevel=2 $(BIN)/python benchmarks/bench_batch.py
+	GLOG_minloglevel=2 $(BIN)/python benchmarks/bench_hardening.py
+	$(BIN)/python benchmarks/fuzz.py --cases 2000 --out $(OUT)/fuzz-findings
 
 clean:
 	rm -rf $(VENV) $(OUT) build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -18,7 +18,10 @@ expected.
 
 from __future__ import annotations
 
+import reprlib
+
 __all__ = [
+    "MAX_MESSAGE_CHARS",
     "AvatarDriveError",
     "CatalogueError",
     "CurveError",
@@ -27,7 +30,60 @@ __all__ = [
     "TimelineError",
     "TrackingError",
     "TransportError",
+    "excerpt",
 ]
+
+#: The longest message line an error renders; longer ones keep their head and tail.
+MAX_MESSAGE_CHARS = 320
+_SOURCE_CHARS = 260  # a path is quoted whole unless it is absurd
+_WHERE_CHARS = 100  # "line 4: events[2].aus.AU12_L"
+
+
+class _Excerpt(reprlib.Repr):
+    """``repr`` cut short: long strings, deep or long containers and huge integers."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.maxstring = self.maxother = 40
+        self.maxlong = 24
+        self.maxlevel = 3
+        self.maxlist = self.maxtuple = self.maxdict = self.maxset = 4
+
+    def repr_int(self, x: int, level: int) -> str:
+        if x.bit_length() > 80:  # also beyond Python's 4,300-digit str() limit
+            digits = int((x.bit_length() - 1) * 0.30102999566398) + 1
+            digits += abs(x) >= 10**digits
+            return f"<an integer of {digits} digits>"
+        return repr(x)
+
+
+_EXCERPT = _Excerpt()
+
+
+def excerpt(value: object) -> str:
+    """A short ``repr`` of a bad value for messages: at most about 50 characters.
+
+    Examples
+    --------
+    >>> excerpt("x" * 1000)
+    "'xxxxxxxxxxxxxxxxx...xxxxxxxxxxxxxxxxxx'"
+    >>> excerpt(10**400)
+    '<an integer of 401 digits>'
+    """
+    try:
+        text = _EXCERPT.repr(value)
+    except Exception:  # a value whose repr fails still gets a message
+        text = f"<a {type(value).__name__}>"
+    return _shorten(text, 60)
+
+
+def _shorten(text: str, limit: int) -> str:
+    """``text`` on one line, its middle cut out if it is longer than ``limit``."""
+    text = text.replace("\r", "\\r").replace("\n", "\\n")
+    if len(text) <= limit:
+        return text
+    head = limit * 2 // 3
+    return f"{text[:head]}...{text[len(text) - (limit - head - 3) :]}"
 
 
 class AvatarDriveError(Exception):
@@ -50,8 +106,12 @@ class AvatarDriveError(Exception):
         super().__init__(self._render())
 
     def _render(self) -> str:
-        parts = [p for p in (self.source, self.where) if p]
-        return ": ".join([*parts, self.message])
+        parts = [
+            _shorten(part, limit)
+            for part, limit in ((self.source, _SOURCE_CHARS), (self.where, _WHERE_CHARS))
+            if part
+        ]
+        return ": ".join([*parts, _shorten(self.message, MAX_MESSAGE_CHARS)])
 
     def located(self, *, source: str | None = None, where: str | None = None) -> AvatarDriveError:
         """Return a copy of this error with ``source`` and/or a ``where`` prefix filled in."""

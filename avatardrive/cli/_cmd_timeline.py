@@ -6,24 +6,24 @@ import argparse
 import math
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TextIO
 
 from avatardrive.cli import _args
 from avatardrive.cli._console import progress, table
 from avatardrive.cli._summary import PEAK_COLUMNS, blink_summary, event_peaks, peak_rows
-from avatardrive.curves import CURVE_SUFFIXES, write_curves
+from avatardrive.curves import CURVE_SUFFIXES, CurveWriter, write_curves
 from avatardrive.errors import ParameterError
 from avatardrive.facs import CHANNELS
-from avatardrive.retarget import load_rig
+from avatardrive.retarget import Rig, load_rig
 from avatardrive.synth import (
+    ChunkedRender,
     emotion_library,
     mood_map,
     render,
     resolve_timeline,
-    timeline_duration,
 )
-from avatardrive.timeline import load_timeline
+from avatardrive.timeline import Timeline, load_timeline
 
 __all__ = ["check_output", "register"]
 
@@ -50,18 +50,22 @@ def _cmd_render(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     timeline = load_timeline(args.timeline)
     began = time.monotonic()
     with progress(err, "rendering", quiet=args.quiet) as update:
-        curves = render(timeline, fps=args.fps, progress=update)
-    written = curves if rig is None else rig.forward(curves)
-    write_curves(written, args.output)
+        if args.summary:  # the summary looks at whole curves: render them in memory
+            curves = render(timeline, fps=args.fps, progress=update)
+            written = curves if rig is None else rig.forward(curves)
+            write_curves(written, args.output)
+            frames, fps, names = curves.n_frames, curves.fps, written.names
+        else:  # chunk by chunk: memory does not grow with the timeline's length
+            frames, fps, names = _render_chunked(timeline, args.fps, rig, args.output, update)
     seconds = time.monotonic() - began
     if args.quiet:
         return 0
     columns = "channels" if rig is None else f"shapes of rig {rig.name}"
     out.write(
-        f"wrote {args.output}: {written.n_frames} frames x {len(written.names)} {columns} "
-        f"at {curves.fps:g} fps ({curves.duration:.2f} s) in {seconds:.2f} s\n"
+        f"wrote {args.output}: {frames} frames x {len(names)} {columns} "
+        f"at {fps:g} fps ({frames / fps:.2f} s) in {seconds:.2f} s\n"
     )
-    if args.summary:
+    if args.summary:  # curves: rendered whole above
         resolved = resolve_timeline(timeline)
         out.write("\n")
         table(out, PEAK_COLUMNS, peak_rows(event_peaks(curves, resolved)), numbers=(3, 4, 5, 6))
@@ -73,10 +77,23 @@ def _cmd_render(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+def _render_chunked(
+    timeline: Timeline, fps: float | None, rig: Rig | None, output: str,
+    update: Callable[[float], None],
+) -> tuple[int, float, tuple[str, ...]]:  # fmt: skip
+    """Render and write chunk by chunk (memory of one chunk); return frames, fps and columns."""
+    plan = ChunkedRender(timeline, fps=fps)
+    names = CHANNELS if rig is None else rig.shape_names
+    with CurveWriter(output, names=names, fps=plan.fps, n_frames=plan.n_frames) as writer:
+        for chunk in plan.chunks(progress=update):
+            writer.write((chunk if rig is None else rig.forward(chunk)).values)
+    return plan.n_frames, plan.fps, tuple(names)
+
+
 def _cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     timeline = load_timeline(args.timeline)
-    resolved = resolve_timeline(timeline)
-    duration = timeline_duration(timeline, resolved)
+    plan = ChunkedRender(timeline)  # resolves every event and checks the size of the render
+    duration = plan.n_frames / plan.fps
     mood = f", {len(timeline.mood)} mood keys" if timeline.mood else ""
     out.write(
         f"{args.timeline}: ok - {len(timeline.events)} events{mood}, {duration:.2f} s at "

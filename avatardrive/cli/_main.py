@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import os
 import signal
 import sys
 import threading
 from collections.abc import Iterator, Sequence
-from types import FrameType
 from typing import TextIO
 
 from avatardrive import __version__
@@ -31,7 +31,7 @@ from avatardrive.cli import (
     _cmd_timeline,
     _cmd_vrchat,
 )
-from avatardrive.errors import AvatarDriveError
+from avatardrive.errors import AvatarDriveError, excerpt
 
 __all__ = ["main", "run"]
 
@@ -53,6 +53,52 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Errors of the machine, not of avatardrive: a full disk, a quota, a read-only or forbidden place.
+_ENVIRONMENT_ERRORS = frozenset(
+    {
+        errno.ENOSPC,
+        errno.EDQUOT,
+        errno.EFBIG,
+        errno.EROFS,
+        errno.EACCES,
+        errno.EPERM,
+        errno.ENAMETOOLONG,
+        errno.ELOOP,
+    }
+)
+
+
+class Terminated(KeyboardInterrupt):
+    """Raised in the main thread on SIGTERM or SIGHUP (a process manager, ``docker stop``, a
+    closed terminal): ``finally`` blocks and atomic writers remove their temporary files on the
+    way out, and the streaming loops, which catch it as they catch Ctrl-C, send every destination
+    a neutral frame, report and end normally."""
+
+
+#: Signals that end a command the way Ctrl-C does.
+_STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+@contextlib.contextmanager
+def _terminate_cleanly() -> Iterator[None]:
+    """While a command runs in the main thread, SIGTERM and SIGHUP unwind it like Ctrl-C does."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {signum: signal.signal(signum, _raise_terminated) for signum in _STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
 def main(
     argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None
 ) -> int:
@@ -65,7 +111,7 @@ def main(
     except SystemExit as exit_:  # argparse reports usage errors itself, with code 2
         return int(exit_.code or 0)
     try:
-        with _signals_stop_like_ctrl_c():
+        with _terminate_cleanly():
             return int(args.func(args, out, err))
     except BrokenPipeError:  # the reader went away (`avatardrive emotions | head -3`): end quietly
         _silence(out)
@@ -73,42 +119,25 @@ def main(
     except AvatarDriveError as error:
         err.write(f"avatardrive: error: {error}\n")
         return 2
+    except Terminated:  # temporary files were removed on the way out
+        err.write("avatardrive: terminated\n")
+        return 128 + signal.SIGTERM
     except KeyboardInterrupt:
         err.write("avatardrive: interrupted\n")
         return 130
-    except Exception as error:  # a bug: say so in one line, keep the traceback behind a switch
-        if os.environ.get("AVATARDRIVE_DEBUG"):
+    except Exception as error:
+        if isinstance(error, OSError) and error.errno in _ENVIRONMENT_ERRORS:
+            place = f"{excerpt(error.filename)}: " if error.filename else ""
+            err.write(f"avatardrive: error: {place}{error.strerror or error}\n")
+            return 2
+        if os.environ.get("AVATARDRIVE_DEBUG"):  # a bug: one line, the traceback behind a switch
             raise
+        message = f"{type(error).__name__}: {error}"
         err.write(
-            f"avatardrive: internal error: {type(error).__name__}: {error} "
+            f"avatardrive: internal error: {message[:300]} "
             f"(set AVATARDRIVE_DEBUG=1 for the traceback)\n"
         )
         return 1
-
-
-#: Signals that end a command the way Ctrl-C does: a process manager, `docker stop`, a closed
-#: terminal. Streaming loops then send every destination a neutral frame and report.
-_STOP_SIGNALS = tuple(
-    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
-)
-
-
-def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt(signal.Signals(signum).name)
-
-
-@contextlib.contextmanager
-def _signals_stop_like_ctrl_c() -> Iterator[None]:
-    """While a command runs, SIGTERM and SIGHUP raise KeyboardInterrupt (main thread only)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = {signum: signal.signal(signum, _raise_interrupt) for signum in _STOP_SIGNALS}
-    try:
-        yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
 
 
 def _silence(stream: TextIO) -> None:

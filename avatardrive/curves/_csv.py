@@ -13,20 +13,19 @@ import io
 import math
 import warnings
 from collections.abc import Callable
-from typing import BinaryIO, cast
 
 import numpy as np
 
-from avatardrive._files import atomic_output
-from avatardrive.curves._curves import Curves, name_problem
+from avatardrive.curves._curves import name_problem
 from avatardrive.curves._table import (
-    ROWS_PER_CHUNK,
     Float64Array,
     PathArg,
     Table,
     check_grid,
     check_increasing,
+    check_regular,
     first_true,
+    not_utf8,
     open_failure,
     read_text,
     show,
@@ -34,12 +33,13 @@ from avatardrive.curves._table import (
 )
 from avatardrive.errors import CurveError
 
-__all__ = ["read_csv", "write_csv"]
+__all__ = ["read_csv"]
 
 _TIME_DIGITS = 10  # significant digits of the time column
 
 
 def read_csv(path: PathArg, source: str, fps: float | None) -> Table:
+    check_regular(path, source)
     try:
         with open(path, encoding="utf-8-sig") as f:
             header_line, names = _csv_header(f, source)
@@ -47,7 +47,7 @@ def read_csv(path: PathArg, source: str, fps: float | None) -> Table:
     except OSError as exc:
         raise open_failure(exc, source) from None
     except UnicodeDecodeError as exc:
-        raise CurveError(f"not UTF-8 text ({exc.reason})", source=source) from None
+        raise not_utf8(exc, path, source) from None
     known_lines: list[int] | None = None
     if data is None:  # something is wrong, or merely unusual: find it cell by cell
         data, known_lines = _csv_slow(read_text(path, source), header_line, names, source)
@@ -278,21 +278,3 @@ def _simplest_fitting_fps(time: Float64Array, raw: float) -> float | None:
         if bool(np.all(np.abs(time - (time[0] + frame / candidate)) <= tolerance)):
             return candidate
     return None
-
-
-def _format_rows(row_format: str, times: list[float], rows: list[list[float]]) -> str:
-    return "".join(row_format % (t, *row) for t, row in zip(times, rows, strict=True))
-
-
-def write_csv(curves: Curves, path: PathArg) -> None:
-    header = io.StringIO()
-    csv.writer(header, lineterminator="\n").writerow(["time", *curves.names])
-    row_format = "%.10g" + ",%.9g" * len(curves.names) + "\n"
-    times = curves.times().tolist()
-    with atomic_output(path, binary=True) as raw:
-        out = cast(BinaryIO, raw)
-        out.write(header.getvalue().encode("utf-8"))
-        for begin in range(0, curves.n_frames, ROWS_PER_CHUNK):
-            stop = begin + ROWS_PER_CHUNK
-            rows = curves.values[begin:stop].tolist()
-            out.write(_format_rows(row_format, times[begin:stop], rows).encode("utf-8"))

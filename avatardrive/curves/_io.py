@@ -14,11 +14,12 @@ from pathlib import Path
 import numpy as np
 
 from avatardrive._files import display_path
-from avatardrive.curves._csv import read_csv, write_csv
+from avatardrive.curves._csv import read_csv
 from avatardrive.curves._curves import Curves, check_fps, check_names, some_names
-from avatardrive.curves._json import read_json, write_json
-from avatardrive.curves._npz import read_npz, write_npz
+from avatardrive.curves._json import read_json
+from avatardrive.curves._npz import read_npz
 from avatardrive.curves._table import PathArg, Table, first_true, show32
+from avatardrive.curves._writer import write_curves_to
 from avatardrive.errors import CurveError, ParameterError
 from avatardrive.facs import CHANNELS, N_CHANNELS, channel_index
 
@@ -152,11 +153,8 @@ def write_curves(curves: Curves, path: PathArg) -> None:
             f"is not finite; curve files hold finite values only (clamp() first)",
             source=source,
         )
-    writer = {".csv": write_csv, ".npz": write_npz, ".json": write_json}[suffix]
-    try:
-        writer(curves, path)
-    except OSError as exc:
-        raise CurveError(f"cannot write ({exc.strerror or exc})", source=source) from None
+    del suffix  # checked; the writer picks the format by it
+    write_curves_to(curves, path)
 
 
 def _suffix(path: PathArg) -> str:

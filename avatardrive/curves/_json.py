@@ -9,15 +9,13 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from typing import BinaryIO, cast
+from typing import cast
 
 import numpy as np
 
-from avatardrive._files import atomic_output
-from avatardrive.curves._curves import Curves
+from avatardrive._files import parse_failure
 from avatardrive.curves._table import (
     FORMAT_VERSION,
-    ROWS_PER_CHUNK,
     Float64Array,
     PathArg,
     Table,
@@ -31,7 +29,7 @@ from avatardrive.curves._table import (
 )
 from avatardrive.errors import CurveError
 
-__all__ = ["read_json", "write_json"]
+__all__ = ["read_json"]
 
 _KEYS = ("version", "fps", "start", "names", "time", "values")
 
@@ -51,6 +49,8 @@ def read_json(path: PathArg, source: str, fps: float | None) -> Table:
         ) from None
     except RecursionError:
         raise CurveError("invalid JSON: nested too deeply", source=source) from None
+    except ValueError as exc:  # a number beyond Python's 4,300-digit limit
+        raise CurveError(f"invalid JSON: {parse_failure(exc, 'JSON')}", source=source) from None
     if not isinstance(document, dict):
         raise CurveError(
             f"top level is a JSON {_json_type(document)}; expected an object with keys {keys}",
@@ -225,23 +225,3 @@ def _json_vector(value: object, source: str, maybe_bool: bool) -> Float64Array:
         raise CurveError(
             "holds a number too large; expected finite times", source=source, where="key 'time'"
         ) from None
-
-
-def write_json(curves: Curves, path: PathArg) -> None:
-    head = (
-        "{\n"
-        f'  "version": {FORMAT_VERSION},\n'
-        f'  "fps": {json.dumps(curves.fps)},\n'
-        f'  "start": {json.dumps(curves.start)},\n'
-        f'  "names": {json.dumps(list(curves.names))},\n'
-        f'  "time": {json.dumps(curves.times().tolist())},\n'
-        '  "values": ['
-    )
-    with atomic_output(path, binary=True) as raw:
-        out = cast(BinaryIO, raw)
-        out.write(head.encode("utf-8"))
-        for begin in range(0, curves.n_frames, ROWS_PER_CHUNK):
-            rows = curves.values[begin : begin + ROWS_PER_CHUNK].tolist()  # exact float32 values
-            text = ",".join("\n    " + json.dumps(row) for row in rows)
-            out.write((("," if begin else "") + text).encode("utf-8"))
-        out.write(("\n  ]\n}\n" if curves.n_frames else "]\n}\n").encode("utf-8"))

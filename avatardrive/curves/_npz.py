@@ -11,12 +11,11 @@ from typing import BinaryIO, cast
 import numpy as np
 import numpy.typing as npt
 
-from avatardrive._files import atomic_output
-from avatardrive.curves._curves import Curves
 from avatardrive.curves._table import (
     FORMAT_VERSION,
     PathArg,
     Table,
+    check_regular,
     file_names,
     first_true,
     open_failure,
@@ -26,13 +25,16 @@ from avatardrive.curves._table import (
 )
 from avatardrive.errors import CurveError
 
-__all__ = ["read_npz", "write_npz"]
+__all__ = ["read_npz"]
 
 _ARRAYS = ("values", "names", "fps", "start", "version")
 _EXPECTED = "expected an NPZ archive of arrays values, names, fps, start and version"
+#: Largest array read from an NPZ (uncompressed): twice the largest render.
+MAX_ARRAY_BYTES = 4 * 1024**3
 
 
 def read_npz(path: PathArg, source: str, fps: float | None) -> Table:
+    check_regular(path, source)
     try:
         with open(path, "rb") as f:  # our handle: np.load leaks its own on a bad archive
             arrays = _load_arrays(f, source)
@@ -77,7 +79,7 @@ def read_npz(path: PathArg, source: str, fps: float | None) -> Table:
 def _load_arrays(f: BinaryIO, source: str) -> dict[str, npt.NDArray[np.generic]]:
     try:
         archive = np.load(f, allow_pickle=False)
-    except (ValueError, EOFError, zipfile.BadZipFile):
+    except (ValueError, EOFError, zipfile.BadZipFile, NotImplementedError, RuntimeError):
         raise CurveError(f"not a readable NPZ archive; {_EXPECTED}", source=source) from None
     if not isinstance(archive, np.lib.npyio.NpzFile):
         raise CurveError(f"holds a single array; {_EXPECTED}", source=source)
@@ -88,15 +90,32 @@ def _load_arrays(f: BinaryIO, source: str) -> dict[str, npt.NDArray[np.generic]]
         for key in archive.files:
             if key not in _ARRAYS:
                 raise CurveError(f"unexpected; {_EXPECTED}", source=source, where=f"array {key!r}")
+        members = archive.zip
+        assert members is not None  # an open NpzFile has its zip
+        for key in _ARRAYS:  # a zip bomb is refused by the size it declares (reads stop there)
+            size = members.getinfo(f"{key}.npy").file_size
+            if size > MAX_ARRAY_BYTES:
+                raise CurveError(
+                    f"holds {size} bytes uncompressed; expected at most {MAX_ARRAY_BYTES} bytes",
+                    source=source,
+                    where=f"array {key!r}",
+                )
         return {key: _npz_member(archive, key, source) for key in _ARRAYS}
 
 
 def _npz_member(archive: np.lib.npyio.NpzFile, key: str, source: str) -> npt.NDArray[np.generic]:
     try:
         return cast(npt.NDArray[np.generic], archive[key])
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+    except MemoryError:
         raise CurveError(
-            f"cannot be read ({exc}); expected a plain numeric or unicode array",
+            "its header claims more data than memory holds; expected a real array",
+            source=source,
+            where=f"array {key!r}",
+        ) from None
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error, NotImplementedError,
+            RuntimeError) as exc:  # fmt: skip
+        raise CurveError(
+            f"cannot be read ({str(exc)[:80]}); expected a plain numeric or unicode array",
             source=source,
             where=f"array {key!r}",
         ) from None
@@ -121,15 +140,3 @@ def _npz_names(array: npt.NDArray[np.generic], source: str) -> tuple[str, ...]:
         )
     names = [str(name) for name in array.tolist()]
     return file_names(names, source, lambda i: f"array 'names'[{i}]")
-
-
-def write_npz(curves: Curves, path: PathArg) -> None:
-    with atomic_output(path, binary=True) as raw:
-        np.savez(
-            cast(BinaryIO, raw),
-            values=curves.values,
-            names=np.array(curves.names, dtype=np.str_),
-            fps=np.array(curves.fps, dtype=np.float64),
-            start=np.array(curves.start, dtype=np.float64),
-            version=np.array(FORMAT_VERSION, dtype=np.int64),
-        )

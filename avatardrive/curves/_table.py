@@ -7,6 +7,7 @@ later checks (AU values in [0, 1]) can point into the file.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from typing import cast
 import numpy as np
 import numpy.typing as npt
 
+from avatardrive._files import file_kind_problem
 from avatardrive.curves._curves import name_problem
 from avatardrive.errors import CurveError
 
@@ -71,14 +73,33 @@ def open_failure(exc: OSError, source: str) -> CurveError:
     return CurveError(f"cannot be read ({exc.strerror or exc})", source=source)
 
 
+def check_regular(path: PathArg, source: str) -> None:
+    """Refuse FIFOs, devices and sockets (also behind a symbolic link) before opening them."""
+    try:
+        kind = file_kind_problem(os.stat(path).st_mode)
+    except OSError as exc:
+        raise open_failure(exc, source) from None
+    if kind is not None:
+        raise CurveError(f"is {kind}; expected a curve file (.csv, .npz or .json)", source=source)
+
+
+def not_utf8(exc: UnicodeDecodeError, path: PathArg, source: str) -> CurveError:
+    """The error for a text file that is not UTF-8, naming UTF-16 when it is."""
+    with contextlib.suppress(OSError), open(path, "rb") as f:
+        if f.read(2) in (b"\xff\xfe", b"\xfe\xff"):
+            return CurveError("is UTF-16 text; expected UTF-8 (save it as UTF-8)", source=source)
+    return CurveError(f"not UTF-8 text ({exc.reason})", source=source)
+
+
 def read_text(path: PathArg, source: str) -> str:
+    check_regular(path, source)
     try:
         with open(path, encoding="utf-8-sig") as f:
             return f.read()
     except OSError as exc:
         raise open_failure(exc, source) from None
     except UnicodeDecodeError as exc:
-        raise CurveError(f"not UTF-8 text ({exc.reason})", source=source) from None
+        raise not_utf8(exc, path, source) from None
 
 
 def file_names(
@@ -125,7 +146,8 @@ def check_grid(
 ) -> None:
     """Raise for the first time further than a quarter frame from ``start + i / fps``."""
     expected = start + np.arange(time.shape[0], dtype=np.float64) / fps
-    off = np.flatnonzero(np.abs(time - expected) * fps > _OFF_GRID)
+    with np.errstate(over="ignore", invalid="ignore"):  # times near 1e308: inf is off the grid
+        off = np.flatnonzero(~(np.abs(time - expected) * fps <= _OFF_GRID))
     if off.size:
         row = int(off[0])
         raise CurveError(

@@ -16,7 +16,7 @@ from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
-from avatardrive.errors import CatalogueError, ParameterError
+from avatardrive.errors import CatalogueError, ParameterError, excerpt
 
 __all__ = [
     "CATALOGUE_VERSION",
@@ -95,9 +95,9 @@ def _parse_unit(i: int, raw: Any) -> ActionUnit:
     expected = {"number", "name", "muscles", "region", "unilateral", "midline", "kind"}
     _require(set(raw) == expected, where, f"keys {sorted(raw)}; expected {sorted(expected)}")
     number = raw["number"]
-    _require(isinstance(number, int) and 0 < number < 100, f"{where}.number", f"{number!r}")
-    _require(raw["region"] in REGIONS, f"{where}.region", f"{raw['region']!r}")
-    _require(raw["kind"] in _KINDS, f"{where}.kind", f"{raw['kind']!r}")
+    _require(isinstance(number, int) and 0 < number < 100, f"{where}.number", f"{excerpt(number)}")
+    _require(raw["region"] in REGIONS, f"{where}.region", f"{excerpt(raw['region'])}")
+    _require(raw["kind"] in _KINDS, f"{where}.kind", f"{excerpt(raw['kind'])}")
     _require(isinstance(raw["muscles"], list), f"{where}.muscles", "expected a list")
     return ActionUnit(
         number=number,
@@ -115,7 +115,7 @@ def action_units() -> tuple[ActionUnit, ...]:
     """All units of the catalogue, in channel order."""
     text = resources.files("avatardrive.facs").joinpath("catalogue.toml").read_text("utf-8")
     data = tomllib.loads(text)
-    _require(data.get("version") == CATALOGUE_VERSION, "version", f"{data.get('version')!r}")
+    _require(data.get("version") == CATALOGUE_VERSION, "version", f"{excerpt(data.get('version'))}")
     units = tuple(_parse_unit(i, raw) for i, raw in enumerate(data.get("units", [])))
     numbers = [u.number for u in units]
     _require(len(set(numbers)) == len(numbers), "units", "duplicate AU numbers")
@@ -144,7 +144,7 @@ def channel_index(name: str) -> int:
         return _channel_lookup()[name.strip().upper()]
     except KeyError:
         raise ParameterError(
-            f"unknown AU channel {name!r}; expected a name such as 'AU12_L' or 'AU12_R' "
+            f"unknown AU channel {excerpt(name)}; expected a name such as 'AU12_L' or 'AU12_R' "
             f"for an AU in the catalogue"
         ) from None
 
@@ -208,13 +208,18 @@ def parse_au_key(key: str, *, midline_sides: bool = False) -> AUKey:
             break
     else:
         raise ParameterError(
-            f"AU key {key!r} is not understood; expected AU12, AU12_L, AU12_R, L12, R12 or U12"
+            f"AU key {excerpt(key)} is not understood; "
+            f"expected AU12, AU12_L, AU12_R, L12, R12 or U12"
         )
+    if len(match["n"]) > 4:
+        known = ", ".join(str(n) for n in sorted(_by_number()))
+        raise ParameterError(f"unknown AU in key {excerpt(key)}; expected one of {known}")
     unit = action_unit(int(match["n"]))
     side = match.groupdict().get("side")
     if side and unit.midline and not midline_sides:
         raise ParameterError(
-            f"AU key {key!r} names one side, but {unit.code} ({unit.name}) acts on the midline "
+            f"AU key {excerpt(key)} names one side, but {unit.code} ({unit.name}) acts on "
+            f"the midline "
             f"as a whole; expected {unit.code} without a side"
         )
     return AUKey(unit.number, side)  # type: ignore[arg-type]
@@ -232,16 +237,21 @@ def intensity_value(value: float | int | str) -> float:
         letter = value.strip().upper()
         if letter not in INTENSITY_LETTERS:
             raise ParameterError(
-                f"intensity {value!r} is not a FACS letter; expected A, B, C, D or E "
+                f"intensity {excerpt(value)} is not a FACS letter; expected A, B, C, D or E "
                 f"or a number in [0, 1]"
             )
         return INTENSITY_LETTERS[letter]
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ParameterError(
-            f"intensity {value!r} has type {type(value).__name__}; "
+            f"intensity {excerpt(value)} has type {type(value).__name__}; "
             f"expected a number in [0, 1] or a letter A-E"
         )
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond float range
+        number = math.inf
     if not math.isfinite(number) or not 0.0 <= number <= 1.0:
-        raise ParameterError(f"intensity {value!r} is outside [0, 1]; expected a number in [0, 1]")
+        raise ParameterError(
+            f"intensity {excerpt(value)} is outside [0, 1]; expected a number in [0, 1]"
+        )
     return number

@@ -59,6 +59,8 @@ Ints = npt.NDArray[np.intp]
 
 #: Weight of the minimum-norm (Tikhonov) term.
 TIKHONOV = 1e-3
+#: Where the rig's Gram matrix is larger than 1 / RIDGE_SCALE, the Tikhonov term scales with it.
+RIDGE_SCALE = 1e-8
 #: How far outside [0, 1] an unconstrained answer may fall and still just be clipped.
 BOUND_SLACK = 1e-3
 #: Most fixed-point iterations for rigs with nonlinear terms.
@@ -157,7 +159,11 @@ class InverseModel:
 
     @cached_property
     def hessian_inverse(self) -> F64:
-        return _frozen(np.linalg.inv(self.hessian))
+        try:
+            inverse = np.linalg.inv(self.hessian)
+        except np.linalg.LinAlgError:  # kept well-posed by the ridge; be safe all the same
+            inverse = np.linalg.pinv(self.hessian)
+        return _frozen(inverse)
 
     @cached_property
     def matrix_t(self) -> F64:
@@ -198,8 +204,12 @@ def build_inverse(fmap: ForwardMap) -> InverseModel:
     linear = fmap.linear @ expand
     slopes = fmap.slopes @ expand
     matrix = linear + slopes
-    hessian = matrix.T @ matrix + TIKHONOV**2 * np.eye(n)
-    pinv = np.linalg.solve(hessian, matrix.T) if n else np.zeros((0, fmap.n_shapes))
+    gram = matrix.T @ matrix
+    # the minimum-norm term grows with the rig's own scale where that is huge (gains of 1e6):
+    # below float64's resolution of the Gram matrix it would leave the system singular
+    ridge = TIKHONOV**2 * max(1.0, float(np.max(np.diag(gram), initial=0.0)) * RIDGE_SCALE)
+    hessian = gram + ridge * np.eye(n)
+    pinv = _solve_or_pinv(hessian, matrix) if n else np.zeros((0, fmap.n_shapes))
     term_weights = fmap.weights[N_CHANNELS:].T.astype(np.float64)
     return InverseModel(
         variables=variables,
@@ -207,7 +217,7 @@ def build_inverse(fmap: ForwardMap) -> InverseModel:
         matrix=_frozen(matrix),
         pinv=_frozen(pinv),
         hessian=_frozen(hessian),
-        stacked=_frozen(np.vstack([matrix, TIKHONOV * np.eye(n)])),
+        stacked=_frozen(np.vstack([matrix, np.sqrt(ridge) * np.eye(n)])),
         linear=_frozen(linear),
         term_weights=_frozen(term_weights),
         slopes=_frozen(slopes),
@@ -217,6 +227,17 @@ def build_inverse(fmap: ForwardMap) -> InverseModel:
         pinv_terms=_frozen(pinv @ term_weights),
         pinv_slopes=_frozen(pinv @ slopes),
     )
+
+
+def _solve_or_pinv(hessian: F64, matrix: F64) -> F64:
+    """``hessian^-1 matrix.T``; the pseudo-inverse of ``matrix`` where that cannot be solved."""
+    try:
+        solved = np.linalg.solve(hessian, matrix.T)
+    except np.linalg.LinAlgError:
+        solved = None
+    if solved is None or not np.isfinite(solved).all():
+        solved = np.linalg.pinv(matrix)
+    return np.asarray(solved, dtype=np.float64)
 
 
 class _Terms:

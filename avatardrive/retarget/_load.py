@@ -7,7 +7,7 @@ import os
 from functools import cache
 from pathlib import Path
 
-from avatardrive.errors import ParameterError, RigError
+from avatardrive.errors import ParameterError, RigError, excerpt
 from avatardrive.retarget._builtin import builtin_file, builtin_rigs
 from avatardrive.retarget._parse import parse_rig, read_builtin, read_rig
 from avatardrive.retarget._rig import Rig
@@ -25,6 +25,13 @@ def _builtin(name: str) -> Rig:
 
 def _looks_like_path(text: str) -> bool:
     return text.lower().endswith(".toml") or os.sep in text or "/" in text
+
+
+def _exists(path: str) -> bool:
+    try:
+        return Path(path).exists()
+    except (OSError, ValueError):  # a name too long to be a path, or one with a NUL byte
+        return False
 
 
 def load_rig(name_or_path: str | os.PathLike[str]) -> Rig:
@@ -49,11 +56,11 @@ def load_rig(name_or_path: str | os.PathLike[str]) -> Rig:
     if isinstance(name_or_path, str):
         if not _looks_like_path(name_or_path) and builtin_file(name_or_path) is not None:
             return _builtin(name_or_path.strip().casefold())
-        if not _looks_like_path(name_or_path) and not Path(name_or_path).exists():
-            close = difflib.get_close_matches(name_or_path, builtin_rigs(), n=1)
+        if not _looks_like_path(name_or_path) and not _exists(name_or_path):
+            close = difflib.get_close_matches(name_or_path[:100], builtin_rigs(), n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             raise RigError(
-                f"unknown rig {name_or_path!r}{hint}; expected a built-in rig "
+                f"unknown rig {excerpt(name_or_path)}{hint}; expected a built-in rig "
                 f"({', '.join(builtin_rigs())}) or the path of a .toml rig file"
             )
     elif not isinstance(name_or_path, os.PathLike):

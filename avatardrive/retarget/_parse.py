@@ -38,15 +38,14 @@ import difflib
 import math
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from importlib.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from avatardrive._files import read_text
+from avatardrive._files import parse_toml, read_text
 from avatardrive._shapes import BONE_NAMES, shape_key
-from avatardrive.errors import ParameterError, RigError
+from avatardrive.errors import ParameterError, RigError, excerpt
 from avatardrive.facs import CHANNELS, channels_of, parse_au_key
 from avatardrive.retarget._bones import AXIS_NAMES, BONE_AXES, RigBone, default_bone
 from avatardrive.retarget._builtin import builtin_file, builtin_rigs
@@ -71,6 +70,11 @@ MAX_ABS = 1e6
 MAX_EXPONENT = 100.0
 MAX_FACTORS = 4
 MAX_INCLUDE_DEPTH = 8
+#: Smallest gain magnitude accepted: weights are undone by dividing by it.
+MIN_GAIN = 1e-6
+#: Most entries of one ``include`` list, and most shapes in a rig with its includes.
+MAX_INCLUDES = 64
+MAX_SHAPES = 50_000
 
 _TOP_KEYS = ("version", "name", "title", "description", "scale", "include", "shapes", "bones")
 _BONE_KEYS = ("name", "share", "degrees", "axes", "limits", "position")
@@ -88,10 +92,10 @@ def _fail(where: str, message: str) -> RigError:
 
 
 def _unknown_key(key: object, allowed: tuple[str, ...], where: str) -> RigError:
-    close = difflib.get_close_matches(str(key), allowed, n=1)
+    close = difflib.get_close_matches(str(key), allowed, n=1) if len(str(key)) < 100 else []
     hint = f" (did you mean '{close[0]}'?)" if close else ""
     place = f"{where}.{key}" if where else str(key)
-    return _fail(place, f"unknown key '{key}'{hint}; expected one of {', '.join(allowed)}")
+    return _fail(place, f"unknown key {excerpt(key)}{hint}; expected one of {', '.join(allowed)}")
 
 
 def _check_keys(table: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> None:
@@ -102,18 +106,25 @@ def _check_keys(table: Mapping[str, Any], allowed: tuple[str, ...], where: str) 
 
 def _number(where: str, value: object, *, limit: float = MAX_ABS) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise _fail(where, f"{value!r} is a {type(value).__name__}; expected a number")
-    number = float(value)
+        raise _fail(where, f"{excerpt(value)} is a {type(value).__name__}; expected a number")
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond float range
+        raise _fail(where, _too_large(value, limit)) from None
     if not math.isfinite(number):
-        raise _fail(where, f"{value!r} is not finite; expected a finite number")
+        raise _fail(where, f"{excerpt(value)} is not finite; expected a finite number")
     if abs(number) > limit:
-        raise _fail(where, f"{value!r} is too large; expected a number in [-{limit:g}, {limit:g}]")
+        raise _fail(where, _too_large(value, limit))
     return number
+
+
+def _too_large(value: object, limit: float) -> str:
+    return f"{excerpt(value)} is too large; expected a number in [-{limit:g}, {limit:g}]"
 
 
 def _string(where: str, value: object) -> str:
     if not isinstance(value, str):
-        raise _fail(where, f"{value!r} is a {type(value).__name__}; expected a string")
+        raise _fail(where, f"{excerpt(value)} is a {type(value).__name__}; expected a string")
     return value
 
 
@@ -122,13 +133,15 @@ def _name_problem(name: str) -> str | None:
     if not name.strip():
         return "empty name; expected a shape name such as 'jawOpen'"
     if name != name.strip():
-        return f"{name!r} has white space around it; expected a bare name"
+        return f"{excerpt(name)} has white space around it; expected a bare name"
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
-        return f"{name!r} holds a control character; expected printable text"
+        return f"{excerpt(name)} holds a control character; expected printable text"
     if name.casefold() == "time":
-        return f"{name!r} is reserved for the time column of curve files; expected a shape name"
+        return (
+            f"{excerpt(name)} is reserved for the time column of curve files; expected a shape name"
+        )
     if not shape_key(name):
-        return f"{name!r} has no letters or digits; expected a shape name"
+        return f"{excerpt(name)} has no letters or digits; expected a shape name"
     return None
 
 
@@ -161,8 +174,9 @@ def resolve_au_key(key: str) -> tuple[str, tuple[int, ...]]:
         parsed = None
     if parsed is None or parsed.side == "U":
         raise ParameterError(
-            f"unknown AU channel {key!r}; expected a channel such as 'AU12_L' or 'AU12_R', or an "
-            f"AU such as 'AU12' (the mean of both sides), for an AU in the catalogue"
+            f"unknown AU channel {excerpt(key)}; expected a channel such as 'AU12_L' or "
+            f"'AU12_R', or an AU such as 'AU12' (the mean of both sides), for an AU in the "
+            f"catalogue"
         )
     left, right = channels_of(parsed.number)
     if parsed.side is None:
@@ -173,7 +187,7 @@ def resolve_au_key(key: str) -> tuple[str, tuple[int, ...]]:
 
 def _au_key(where: str, key: object) -> tuple[str, tuple[int, ...]]:
     if not isinstance(key, str):
-        raise _fail(where, f"{key!r} is a {type(key).__name__}; expected an AU name")
+        raise _fail(where, f"{excerpt(key)} is a {type(key).__name__}; expected an AU name")
     try:
         return resolve_au_key(key)
     except ParameterError as err:
@@ -182,7 +196,9 @@ def _au_key(where: str, key: object) -> tuple[str, tuple[int, ...]]:
 
 def _inputs(where: str, value: object) -> tuple[tuple[str, float], ...]:
     if not isinstance(value, Mapping):
-        raise _fail(where, f"{value!r}; expected a table of AU = weight, e.g. {{ AU12_L = 1.0 }}")
+        raise _fail(
+            where, f"{excerpt(value)}; expected a table of AU = weight, e.g. {{ AU12_L = 1.0 }}"
+        )
     result: list[tuple[str, float]] = []
     owner: dict[int, str] = {}
     for raw_key, raw_weight in value.items():
@@ -192,7 +208,8 @@ def _inputs(where: str, value: object) -> tuple[tuple[str, float], ...]:
             if channel in owner:
                 raise _fail(
                     place,
-                    f"channel {CHANNELS[channel]} is also fed by {owner[channel]!r}; expected "
+                    f"channel {CHANNELS[channel]} is also fed by {excerpt(owner[channel])}; "
+                    f"expected "
                     f"each channel once per shape",
                 )
             owner[channel] = str(raw_key)
@@ -202,19 +219,20 @@ def _inputs(where: str, value: object) -> tuple[tuple[str, float], ...]:
 
 def _term(where: str, raw: object) -> RigTerm:
     if not isinstance(raw, Mapping):
-        raise _fail(where, f"{raw!r}; expected a table {{ of = [...], weight = ... }}")
+        raise _fail(where, f"{excerpt(raw)}; expected a table {{ of = [...], weight = ... }}")
     _check_keys(raw, _TERM_KEYS, where)
     op = raw.get("op", "product")
     if op not in TERM_OPS:
         raise _fail(
-            f"{where}.op", f"{op!r} is not a term operation; expected one of {', '.join(TERM_OPS)}"
+            f"{where}.op",
+            f"{excerpt(op)} is not a term operation; expected one of {', '.join(TERM_OPS)}",
         )
     if "of" not in raw:
         raise _fail(f"{where}.of", "missing key 'of'; expected a list of AU channels")
     factors = raw["of"]
     if not isinstance(factors, list) or not 1 <= len(factors) <= MAX_FACTORS:
         raise _fail(
-            f"{where}.of", f"{factors!r}; expected a list of 1 to {MAX_FACTORS} AU channels"
+            f"{where}.of", f"{excerpt(factors)}; expected a list of 1 to {MAX_FACTORS} AU channels"
         )
     keys = tuple(_au_key(f"{where}.of[{j}]", factor)[0] for j, factor in enumerate(factors))
     if "weight" not in raw:
@@ -225,7 +243,9 @@ def _term(where: str, raw: object) -> RigTerm:
 
 def _terms(where: str, value: object) -> tuple[RigTerm, ...]:
     if not isinstance(value, list):
-        raise _fail(where, f"{value!r}; expected an array of {{ of = [...], weight = ... }} tables")
+        raise _fail(
+            where, f"{excerpt(value)}; expected an array of {{ of = [...], weight = ... }} tables"
+        )
     return tuple(_term(f"{where}[{k}]", raw) for k, raw in enumerate(value))
 
 
@@ -234,12 +254,14 @@ def _curve(where: str, raw: Mapping[str, Any]) -> tuple[Curve, float]:
     if curve not in RESPONSE_CURVES:
         raise _fail(
             f"{where}.curve",
-            f"{curve!r} is not a response curve; expected one of {', '.join(RESPONSE_CURVES)}",
+            f"{excerpt(curve)} is not a response curve; "
+            f"expected one of {', '.join(RESPONSE_CURVES)}",
         )
     if curve != "power":
         if "exponent" in raw:
             raise _fail(
-                f"{where}.exponent", f"given for curve {curve!r}; expected it with 'power' only"
+                f"{where}.exponent",
+                f"given for curve {excerpt(curve)}; expected it with 'power' only",
             )
         return curve, 1.0
     if "exponent" not in raw:
@@ -247,31 +269,38 @@ def _curve(where: str, raw: Mapping[str, Any]) -> tuple[Curve, float]:
     exponent = _number(f"{where}.exponent", raw["exponent"], limit=MAX_EXPONENT)
     if exponent <= 0.0:
         raise _fail(
-            f"{where}.exponent", f"{exponent!r} is not above 0; expected (0, {MAX_EXPONENT:g}]"
+            f"{where}.exponent",
+            f"{excerpt(exponent)} is not above 0; expected (0, {MAX_EXPONENT:g}]",
+        )
+    if exponent < 1.0 / MAX_EXPONENT:  # its inverse, 1 / exponent, must stay a usable power
+        raise _fail(
+            f"{where}.exponent",
+            f"{exponent:g} is too small to invert; expected [{1.0 / MAX_EXPONENT:g}, "
+            f"{MAX_EXPONENT:g}]",
         )
     return "power", exponent
 
 
 def _clamp(where: str, value: object) -> tuple[float, float]:
     if not isinstance(value, list) or len(value) != 2:
-        raise _fail(where, f"{value!r}; expected [lo, hi] with 0 <= lo < hi <= 1")
+        raise _fail(where, f"{excerpt(value)}; expected [lo, hi] with 0 <= lo < hi <= 1")
     lo = _number(f"{where}[0]", value[0])
     hi = _number(f"{where}[1]", value[1])
     if not 0.0 <= lo < hi <= 1.0:
-        raise _fail(where, f"{value!r}; expected [lo, hi] with 0 <= lo < hi <= 1")
+        raise _fail(where, f"{excerpt(value)}; expected [lo, hi] with 0 <= lo < hi <= 1")
     return lo, hi
 
 
 def _aliases(where: str, value: object) -> tuple[str, ...]:
     if not isinstance(value, list):
-        raise _fail(where, f"{value!r}; expected a list of names")
+        raise _fail(where, f"{excerpt(value)}; expected a list of names")
     return tuple(_shape_name(f"{where}[{j}]", alias) for j, alias in enumerate(value))
 
 
 def _shape(index: int, raw: object, source: str) -> RigShape:
     where = f"shapes[{index}]"
     if not isinstance(raw, Mapping):
-        raise _fail(where, f"{raw!r}; expected a table of shape keys")
+        raise _fail(where, f"{excerpt(raw)}; expected a table of shape keys")
     if "name" not in raw:
         raise _fail(f"{where}.name", "missing key 'name'; expected the shape's output name")
     name = _shape_name(f"{where}.name", raw["name"])
@@ -281,6 +310,11 @@ def _shape(index: int, raw: object, source: str) -> RigShape:
     gain = _number(f"{where}.gain", raw.get("gain", 1.0))
     if gain == 0.0:
         raise _fail(f"{where}.gain", "0 silences the shape; expected a gain other than 0")
+    if abs(gain) < MIN_GAIN:  # float32 arithmetic would round it to 0 or lose the inverse
+        raise _fail(
+            f"{where}.gain",
+            f"{gain:g} is too small to invert; expected a gain of magnitude at least {MIN_GAIN:g}",
+        )
     return RigShape(
         name=name,
         inputs=_inputs(f"{where}.inputs", raw.get("inputs", {})),
@@ -301,7 +335,8 @@ def _version(data: Mapping[str, Any]) -> int:
     version = data["version"]
     if isinstance(version, bool) or version != RIG_FORMAT_VERSION:
         raise _fail(
-            "version", f"{version!r} is not a supported version; expected {RIG_FORMAT_VERSION}"
+            "version",
+            f"{excerpt(version)} is not a supported version; expected {RIG_FORMAT_VERSION}",
         )
     return RIG_FORMAT_VERSION
 
@@ -309,7 +344,7 @@ def _version(data: Mapping[str, Any]) -> int:
 def _scale(data: Mapping[str, Any]) -> float:
     scale = _number("scale", data.get("scale", 1.0))
     if scale not in SCALES:
-        raise _fail("scale", f"{data['scale']!r} is not a rig scale; expected 1 or 100")
+        raise _fail("scale", f"{excerpt(data['scale'])} is not a rig scale; expected 1 or 100")
     return scale
 
 
@@ -318,7 +353,9 @@ def _rig_name(data: Mapping[str, Any], default: str) -> str:
         return default
     name = _string("name", data["name"])
     if not _RIG_NAME.match(name):
-        raise _fail("name", f"{name!r}; expected letters, digits and _ . + - (e.g. 'my-rig')")
+        raise _fail(
+            "name", f"{excerpt(name)}; expected letters, digits and _ . + - (e.g. 'my-rig')"
+        )
     return name
 
 
@@ -336,22 +373,11 @@ def _check_unique(shapes: list[RigShape], first_own: int) -> None:
                 origin = "" if other_index >= first_own else f" (from {shapes[other_index].source})"
                 raise _fail(
                     where,
-                    f"{text!r} is already the name or an alias of shape {other!r}{origin}; "
+                    f"{excerpt(text)} is already the name or an alias of shape "
+                    f"{excerpt(other)}{origin}; "
                     f"expected unique shape names (compared without case, '_' or side spelling)",
                 )
             owner.setdefault(key, (i, shape.name))
-
-
-def _syntax_error(err: tomllib.TOMLDecodeError, source: str) -> RigError:
-    message = str(err)
-    match = re.search(r"\(at line (\d+), column (\d+)\)", message)
-    message = re.sub(r"\s*\(at line \d+, column \d+\)", "", message)
-    column = f" (column {match.group(2)})" if match else ""
-    return RigError(
-        f"TOML syntax error: {message}{column}; expected valid TOML",
-        source=source,
-        where=f"line {match.group(1)}" if match else None,
-    )
 
 
 def parse_rig(
@@ -384,10 +410,7 @@ def parse_rig(
     RigError
         Naming ``source``, the shape and the key.
     """
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise _syntax_error(err, source) from None
+    data = parse_toml(text, error=RigError, source=source)
     try:
         return _from_dict(data, source, base, default_name, _stack)
     except RigError as err:
@@ -421,7 +444,13 @@ def _from_dict(
     first_own = len(shapes)
     raw_shapes = data.get("shapes", [])
     if not isinstance(raw_shapes, list):
-        raise _fail("shapes", f"{raw_shapes!r}; expected an array of [[shapes]] tables")
+        raise _fail("shapes", f"{excerpt(raw_shapes)}; expected an array of [[shapes]] tables")
+    if first_own + len(raw_shapes) > MAX_SHAPES:
+        raise _fail(
+            "shapes",
+            f"{first_own + len(raw_shapes)} shapes with the included ones; "
+            f"expected at most {MAX_SHAPES}",
+        )
     shapes.extend(_shape(i, raw, source) for i, raw in enumerate(raw_shapes))
     if not shapes:
         raise _fail("shapes", "no shapes; expected at least one [[shapes]] table or an include")
@@ -442,8 +471,22 @@ def _from_dict(
 
 def _include_list(value: object) -> tuple[str, ...]:
     if not isinstance(value, list):
-        raise _fail("include", f"{value!r}; expected a list of rig names or .toml paths")
-    return tuple(_string(f"include[{k}]", entry) for k, entry in enumerate(value))
+        raise _fail("include", f"{excerpt(value)}; expected a list of rig names or .toml paths")
+    if len(value) > MAX_INCLUDES:
+        raise _fail(
+            "include", f"{len(value)} entries; expected at most {MAX_INCLUDES} included rigs"
+        )
+    entries = tuple(_string(f"include[{k}]", entry) for k, entry in enumerate(value))
+    seen: dict[str, int] = {}
+    for k, entry in enumerate(entries):
+        key = entry.strip().casefold()
+        if key in seen:
+            raise _fail(
+                f"include[{k}]",
+                f"{excerpt(entry)} repeats include[{seen[key]}]; expected each rig included once",
+            )
+        seen[key] = k
+    return entries
 
 
 def _included(
@@ -451,11 +494,13 @@ def _included(
 ) -> RigSpec:
     """One included rig: a built-in name, or a .toml path relative to ``base``."""
     if len(stack) >= MAX_INCLUDE_DEPTH:
-        raise _fail(where, f"{entry!r}: includes nest deeper than {MAX_INCLUDE_DEPTH}")
+        raise _fail(where, f"{excerpt(entry)}: includes nest deeper than {MAX_INCLUDE_DEPTH}")
     if entry.lower().endswith(".toml"):
         path = (base or Path.cwd()) / entry
         if _file_key(path) in stack:
-            raise _fail(where, f"{entry!r} includes itself (an include cycle); expected a tree")
+            raise _fail(
+                where, f"{excerpt(entry)} includes itself (an include cycle); expected a tree"
+            )
         return read_rig(path, _stack=stack)
     file = builtin_file(entry)
     if file is None:
@@ -463,11 +508,12 @@ def _included(
         hint = f" (did you mean '{close[0]}'?)" if close else ""
         raise _fail(
             where,
-            f"{entry!r} is not a built-in rig{hint}; expected one of {', '.join(builtin_rigs())} "
+            f"{excerpt(entry)} is not a built-in rig{hint}; "
+            f"expected one of {', '.join(builtin_rigs())} "
             f"or a path ending in .toml",
         )
     if _builtin_key(file) in stack:
-        raise _fail(where, f"{entry!r} includes itself (an include cycle); expected a tree")
+        raise _fail(where, f"{excerpt(entry)} includes itself (an include cycle); expected a tree")
     return read_builtin(file, _stack=stack)
 
 

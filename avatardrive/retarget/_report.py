@@ -95,7 +95,9 @@ def _null_projector(matrix: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     n = matrix.shape[1]
     if n == 0:
         return np.zeros((0, 0))
-    _, singular, vt = np.linalg.svd(matrix, full_matrices=True)
+    # vt must span all n columns; the left vectors are never used, so they are kept thin: a rig
+    # of many shapes (rows) costs memory linear in its shape count, not quadratic
+    _, singular, vt = np.linalg.svd(matrix, full_matrices=matrix.shape[0] < n)
     top = float(singular[0]) if singular.size else 0.0
     rank = int(np.sum(singular > top * max(matrix.shape) * 1e-10))
     null = vt[rank:].T

@@ -318,6 +318,7 @@ class Rig:
         unrespond(self._fmap, values)  # clips into the rig's range too
         channels = solve_drives(self._inverse, values)  # in [0, 1] by construction
         result: F32 = channels.astype(np.float32)
+        np.nan_to_num(result, copy=False, nan=0.0)  # a last guard: no NaN ever leaves a rig
         np.maximum(result, 0.0, out=result)  # and kept there whatever the rounding
         np.minimum(result, 1.0, out=result)
         return result

@@ -6,6 +6,7 @@ All of it is pure: functions over arrays, seeded by the timeline, with no clocks
 """
 
 from avatardrive.synth._blinks import BlinkSchedule, blink_schedule
+from avatardrive.synth._chunked import CHUNK_FRAMES, ChunkedRender
 from avatardrive.synth._envelope import apex_sag, envelope, min_jerk
 from avatardrive.synth._gaze import GAZE_MODES, GazeMode, IdleGaze
 from avatardrive.synth._idle import IDLE_BLOCK_SECONDS, IdleLife, idle_block
@@ -63,6 +64,7 @@ __all__ = [
     "AFFECT",
     "ANTAGONISTS",
     "BASIC_EMOTIONS",
+    "CHUNK_FRAMES",
     "DEFAULT_SMOOTHING",
     "EMOTIONS",
     "GAZE_MODES",
@@ -76,6 +78,7 @@ __all__ = [
     "RULE_AUS",
     "STYLE_DEFAULTS",
     "BlinkSchedule",
+    "ChunkedRender",
     "CircumplexPoint",
     "EmotionLibrary",
     "EmotionModel",

@@ -21,6 +21,7 @@ INTERVAL_SIGMA = 0.55  # log-normal shape of inter-blink intervals
 MIN_INTERVAL = 0.5  # seconds; no blink starts within this of the previous one
 PARTIAL_SHARE = 0.3
 SIDE_LAG = 0.008
+MAX_INTERVAL = 1e9  # seconds (32 years): a mean interval longer than this draws no blink
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ def blink_schedule(duration: float, *, rate: float, seed: int) -> BlinkSchedule:
         The timeline's seed.
     """
     rng = np.random.default_rng([seed, _BLINK_STREAM])
-    if rate <= 0 or duration <= 0:
+    if rate <= 0 or duration <= 0 or 60.0 / rate > MAX_INTERVAL:  # a rate of 5e-324 included
         empty = np.zeros(0)
         return BlinkSchedule(empty, empty, empty, empty, empty, empty)
     mean = 60.0 / rate
@@ -71,7 +72,8 @@ def blink_schedule(duration: float, *, rate: float, seed: int) -> BlinkSchedule:
         times = t + np.concatenate(([0.0], np.cumsum(gaps[:-1])))
         starts.append(times[times < duration])
         t = float(times[-1] + gaps[-1])
-    start = np.concatenate(starts) if starts else np.zeros(0)  # none fell inside a short span
+    # on a short span the first draw may already fall past the end: no blinks
+    start = np.concatenate(starts) if starts else np.zeros(0)
     n = start.size
     closing = rng.uniform(0.06, 0.10, n)
     opening = np.clip(closing * rng.uniform(1.5, 2.5, n), 0.12, 0.25)

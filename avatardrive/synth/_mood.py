@@ -184,8 +184,9 @@ def mood_curves(
     n_frames: int,
     fps: float,
     library: EmotionLibrary | None = None,
+    first_frame: int = 0,
 ) -> NDArray[np.float32] | None:
-    """The background expression of a mood track on a frame grid from time 0.
+    """The background expression of a mood track on the frame grid, frames ``first_frame`` on.
 
     Returns
     -------
@@ -194,6 +195,6 @@ def mood_curves(
     """
     if not keys:
         return None
-    times = np.arange(n_frames, dtype=np.float64) / fps
+    times = (first_frame + np.arange(n_frames, dtype=np.float64)) / fps
     valence, arousal = mood_path(keys, times)
     return mood_map(library).curves(valence, arousal)

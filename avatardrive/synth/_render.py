@@ -48,9 +48,10 @@ def _span(start: float, end: float, fps: float, n_frames: int) -> tuple[int, int
 
 
 def event_values(
-    event: ResolvedEvent, *, fps: float, n_frames: int, weights: bool = True
+    event: ResolvedEvent, *, fps: float, n_frames: int, weights: bool = True,
+    first_frame: int = 0,
 ) -> tuple[int, NDArray[np.float64], NDArray[np.float64]]:
-    """One event's curves over its own frames.
+    """One event's curves over its own frames within ``[first_frame, n_frames)``.
 
     Returns
     -------
@@ -65,18 +66,23 @@ def event_values(
     first, stop = _span(event.start, event.end, fps, n_frames)
     if event.cut is not None:  # frames from the handover on belong to the event taking over
         stop = min(stop, max(first, math.ceil(event.cut * fps - 1e-9)))
+    first = max(first, first_frame)
     t = np.arange(first, stop, dtype=np.float64) / fps - event.start
     values, unit = event_curves(event, t, weights=weights)
     return first, values.T, (values if unit is None else unit).T
 
 
-def _apply(out: NDArray[np.float32], event: ResolvedEvent, *, fps: float, policy: str) -> None:
+def _apply(
+    out: NDArray[np.float32], event: ResolvedEvent, *, fps: float, policy: str, offset: int = 0
+) -> None:
+    """Combine one event into ``out``, whose first row is frame ``offset``."""
     first, values, weights = event_values(
-        event, fps=fps, n_frames=out.shape[0], weights=policy == "priority"
-    )
+        event, fps=fps, n_frames=offset + out.shape[0], weights=policy == "priority",
+        first_frame=offset,
+    )  # fmt: skip
     if values.shape[0] == 0:
         return
-    rows = slice(first, first + values.shape[0])
+    rows = slice(first - offset, first - offset + values.shape[0])
     current = out[rows, event.channels]
     if policy == "max":
         combined = np.maximum(current, values)
@@ -87,7 +93,9 @@ def _apply(out: NDArray[np.float32], event: ResolvedEvent, *, fps: float, policy
     out[rows, event.channels] = combined
 
 
-def _apply_blinks(out: NDArray[np.float32], blinks: BlinkSchedule, *, fps: float) -> None:
+def _apply_blinks(
+    out: NDArray[np.float32], blinks: BlinkSchedule, *, fps: float, offset: int = 0
+) -> None:
     if len(blinks) == 0:
         return
     left, right = channels_of(45)
@@ -106,7 +114,8 @@ def _apply_blinks(out: NDArray[np.float32], blinks: BlinkSchedule, *, fps: float
             apex=blinks.hold[:, None],
             offset=blinks.opening[:, None],
         )
-        inside = frames < out.shape[0]
+        frames -= offset  # rows of ``out``
+        inside = (frames >= 0) & (frames < out.shape[0])
         np.maximum.at(out[:, channel], frames[inside], values[inside].astype(np.float32))
 
 
@@ -119,6 +128,7 @@ def render_resolved(
     blinks: BlinkSchedule | None = None,
     progress: Progress | None = None,
     base: NDArray[np.float32] | None = None,
+    first_frame: int = 0,
 ) -> NDArray[np.float32]:
     """Combine resolved events (and blinks) into an AU array, over a base (the mood).
 
@@ -137,6 +147,8 @@ def render_resolved(
     base : ndarray of float32, shape (n_frames, N_CHANNELS), optional
         What the events layer on (the mood track's expression), combined by the same policy;
         written into and returned. Zeros (a neutral face) when not given.
+    first_frame
+        Frame of the grid the output's first row is (a chunk of a longer render).
 
     Returns
     -------
@@ -148,13 +160,13 @@ def render_resolved(
     if policy == "priority":
         order.sort(key=lambda e: (e.priority, e.index))
     for done, event in enumerate(order):
-        _apply(out, event, fps=fps, policy=policy)
+        _apply(out, event, fps=fps, policy=policy, offset=first_frame)
         if progress is not None and done % 256 == 255:
             progress(done / max(1, len(order)))
     if policy == "sum":
         np.clip(out, 0.0, 1.0, out=out)
     if blinks is not None:
-        _apply_blinks(out, blinks, fps=fps)
+        _apply_blinks(out, blinks, fps=fps, offset=first_frame)
     np.clip(out, 0.0, 1.0, out=out)
     if progress is not None:
         progress(1.0)
@@ -162,16 +174,17 @@ def render_resolved(
 
 
 def _frame_count(timeline: Timeline, duration: float, fps: float, max_bytes: int) -> int:
-    n_frames = max(1, round(duration * fps))
-    needed = n_frames * N_CHANNELS * 4
-    if needed > max_bytes:
+    frames = duration * fps  # a float: may be huge, even infinite, before it is checked
+    needed = max(1.0, frames) * N_CHANNELS * 4
+    if not needed <= max_bytes:
+        size = f"{needed / 2**30:.3g} GiB" if math.isfinite(needed) else "endless"
         raise TimelineError(
-            f"{duration:g} s at {fps:g} fps needs {needed / 2**30:.1f} GiB of curves; expected "
+            f"{duration:.6g} s at {fps:g} fps needs {size} of curves; expected "
             f"under {max_bytes / 2**30:.1f} GiB (shorten the duration or lower the fps)",
             source=timeline.source,
             where=timeline.where(None, "duration"),
         )
-    return n_frames
+    return max(1, round(frames))
 
 
 def render(

@@ -8,22 +8,21 @@ Writing is atomic (temporary file, then rename).
 from __future__ import annotations
 
 import difflib
-import json
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from avatardrive._files import read_text
-from avatardrive.errors import TimelineError
+from avatardrive._files import parse_json, parse_toml, read_text
+from avatardrive.errors import TimelineError, excerpt
 from avatardrive.timeline._model import Event, MoodKey, Timeline
 from avatardrive.timeline._schema import (
     AVATAR_KEYS,
     BLINK_KEYS,
     EVENT_KEYS,
     FORMAT_VERSION,
+    MAX_EVENTS,
     MAX_FILE_BYTES,
     MOOD_KEYS,
     TOP_KEYS,
@@ -43,10 +42,11 @@ __all__ = [
 
 
 def _unknown_key(key: str, allowed: tuple[str, ...], where: str) -> TimelineError:
-    close = difflib.get_close_matches(key, allowed, n=1)
+    close = difflib.get_close_matches(key, allowed, n=1) if len(key) < 100 else []
     hint = f" (did you mean '{close[0]}'?)" if close else ""
     return TimelineError(
-        f"unknown key '{key}'{hint}; expected one of {', '.join(allowed)}", where=where or key
+        f"unknown key {excerpt(key)}{hint}; expected one of {', '.join(allowed)}",
+        where=where or key,
     )
 
 
@@ -59,14 +59,14 @@ def _check_keys(table: Mapping[str, Any], allowed: tuple[str, ...], section: str
 def _table(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     value = data.get(key, {})
     if not isinstance(value, Mapping):
-        raise TimelineError(f"{value!r}; expected a table [{key}]", where=key)
+        raise TimelineError(f"{excerpt(value)}; expected a table [{key}]", where=key)
     return value
 
 
 def _event_from_dict(raw: object, index: int) -> Event:
     where = f"events[{index}]"
     if not isinstance(raw, Mapping):
-        raise TimelineError(f"{raw!r}; expected a table of event keys", where=where)
+        raise TimelineError(f"{excerpt(raw)}; expected a table of event keys", where=where)
     _check_keys(raw, EVENT_KEYS, where)
     if "start" not in raw:
         raise TimelineError(
@@ -136,7 +136,7 @@ def timeline_from_dict(
             raise TimelineError("missing key 'version'; expected version = 1", where="version")
         if data["version"] != FORMAT_VERSION or isinstance(data["version"], bool):
             raise TimelineError(
-                f"{data['version']!r} is not a supported version; expected {FORMAT_VERSION}",
+                f"{excerpt(data['version'])} is not a supported version; expected {FORMAT_VERSION}",
                 where="version",
             )
         avatar, blink = _table(data, "avatar"), _table(data, "blink")
@@ -144,7 +144,15 @@ def timeline_from_dict(
         _check_keys(blink, BLINK_KEYS, "blink")
         raw_events = data.get("events", [])
         if not isinstance(raw_events, list):
-            raise TimelineError(f"{raw_events!r}; expected an array of [[events]]", where="events")
+            raise TimelineError(
+                f"{excerpt(raw_events)}; expected an array of [[events]]", where="events"
+            )
+        if len(raw_events) > MAX_EVENTS:
+            raise TimelineError(
+                f"{len(raw_events)} events; expected at most {MAX_EVENTS} in one timeline file "
+                f"(split it into several)",
+                where="events",
+            )
         events = [_event_from_dict(raw, i) for i, raw in enumerate(raw_events)]
         raw_mood = data.get("mood", [])
         if not isinstance(raw_mood, list):
@@ -165,6 +173,7 @@ def timeline_from_dict(
 
 
 _HEADER = re.compile(r"^\s*\[\[\s*(events|mood)\s*\]\]\s*(#.*)?$")
+_HEADERS = re.compile(r"^[ \t]*\[\[[ \t]*events[ \t]*\]\]", re.MULTILINE)
 _TABLE = re.compile(r"^\s*\[\s*([A-Za-z_]+)\s*\]\s*(#.*)?$")
 _ANY_TABLE = re.compile(r"^\s*\[")
 _KEY = re.compile(r"^\s*\"?([A-Za-z_][A-Za-z0-9_]*)\"?\s*=")
@@ -199,39 +208,26 @@ def loads_timeline(text: str, *, fmt: str = "toml", source: str | None = None) -
         Syntax errors (with the parser's line), then any validation error.
     """
     if fmt == "json":
-        try:
-            data = json.loads(text, parse_constant=_reject_constant) if text.strip() else {}
-        except json.JSONDecodeError as err:
-            raise TimelineError(
-                f"JSON syntax error: {err.msg} (column {err.colno}); expected a JSON object",
-                source=source,
-                where=f"line {err.lineno}",
-            ) from None
-        except ValueError as err:
-            raise TimelineError(str(err), source=source) from None
+        data = parse_json(text, error=TimelineError, source=source) if text.strip() else {}
         if not isinstance(data, dict):
             raise TimelineError(
                 f"top level is {type(data).__name__}; expected an object", source=source
             )
         return timeline_from_dict(data, source=source)
     if fmt != "toml":
-        raise TimelineError(f"format {fmt!r} is unknown; expected toml or json", source=source)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        message = str(err)
-        match = re.search(r"\(at line (\d+), column (\d+)\)", message)
-        where = f"line {match.group(1)}" if match else None
-        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", message)
-        column = f" (column {match.group(2)})" if match else ""
         raise TimelineError(
-            f"TOML syntax error: {message}{column}; expected valid TOML", source=source, where=where
-        ) from None
+            f"format {excerpt(fmt)} is unknown; expected toml or json", source=source
+        )
+    headers = len(_HEADERS.findall(text))
+    if headers > MAX_EVENTS:  # counted before parsing: refusing a huge file takes no time
+        raise TimelineError(
+            f"{headers} events; expected at most {MAX_EVENTS} in one timeline file "
+            f"(split it into several)",
+            source=source,
+            where="events",
+        )
+    data = parse_toml(text, error=TimelineError, source=source)
     return timeline_from_dict(data, source=source, lines=_toml_lines(text))
-
-
-def _reject_constant(name: str) -> float:
-    raise ValueError(f"{name} is not a number; expected finite numbers only")
 
 
 def load_timeline(path: str | os.PathLike[str]) -> Timeline:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, Literal, cast
 
-from avatardrive.errors import ParameterError, TimelineError
+from avatardrive.errors import ParameterError, TimelineError, excerpt
 from avatardrive.facs import intensity_value, parse_au_key
 from avatardrive.timeline._schema import EVENT_KEYS, FORMAT_VERSION, save_data
 
@@ -64,14 +64,19 @@ def _fail(key: str, message: str) -> TimelineError:
 
 def _number(key: str, value: object, *, lo: float, hi: float, lo_open: bool = False) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise _fail(key, f"{value!r} is a {type(value).__name__}; expected a number")
-    number = float(value)
+        raise _fail(key, f"{excerpt(value)} is a {type(value).__name__}; expected a number")
+    bracket = "(" if lo_open else "["
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond float range
+        raise _fail(
+            key, f"{excerpt(value)} is out of range; expected a number in {bracket}{lo:g}, {hi:g}]"
+        ) from None
     if not math.isfinite(number):
         raise _fail(key, f"{value!r} is not finite; expected a number in [{lo:g}, {hi:g}]")
     if number < lo or number > hi or (lo_open and number == lo):
-        bracket = "(" if lo_open else "["
         raise _fail(
-            key, f"{value!r} is out of range; expected a number in {bracket}{lo:g}, {hi:g}]"
+            key, f"{excerpt(value)} is out of range; expected a number in {bracket}{lo:g}, {hi:g}]"
         )
     return number
 
@@ -412,7 +417,7 @@ class Timeline:
             or not isinstance(self.seed, int)
             or not (0 <= self.seed < 2**63)
         ):
-            raise _fail("seed", f"{self.seed!r}; expected an integer in [0, 2^63)")
+            raise _fail("seed", f"{excerpt(self.seed)}; expected an integer in [0, 2^63)")
         self.asymmetry = _number("avatar.asymmetry", self.asymmetry, lo=-1.0, hi=1.0)
         self.blink_rate = _number("blink.rate", self.blink_rate, lo=0.0, hi=120.0)
         _choice("blend", self.blend, BLEND_POLICIES)

@@ -24,6 +24,7 @@ __all__ = [
     "BLINK_KEYS",
     "EVENT_KEYS",
     "FORMAT_VERSION",
+    "MAX_EVENTS",
     "MAX_FILE_BYTES",
     "MOOD_KEYS",
     "TOP_KEYS",
@@ -34,6 +35,9 @@ __all__ = [
 FORMAT_VERSION = 1
 #: Files larger than this are refused before parsing (a 100,000-event timeline is about 10 MB).
 MAX_FILE_BYTES = 64 * 1024 * 1024
+#: Most events in one timeline file: 10,000 events render in a few seconds (100,000 would take
+#: half a minute); longer performances are split into several files.
+MAX_EVENTS = 10_000
 
 TOP_KEYS = (
     "version",

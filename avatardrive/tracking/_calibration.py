@@ -16,14 +16,13 @@ import json
 import math
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from avatardrive._files import atomic_output, display_path
-from avatardrive.errors import ParameterError, TrackingError
+from avatardrive._files import atomic_output, display_path, parse_json, read_text
+from avatardrive.errors import ParameterError, TrackingError, excerpt
 
 __all__ = [
     "CALIBRATION_FORMAT",
@@ -111,8 +110,21 @@ def _field(data: dict[str, Any], key: str, kind: type | tuple[type, ...], source
         raise TrackingError(f"missing key {key!r}", source=source, where=key)
     value = data[key]
     if not isinstance(value, kind) or isinstance(value, bool):
-        raise TrackingError(f"{value!r} has the wrong type", source=source, where=key)
+        raise TrackingError(f"{excerpt(value)} has the wrong type", source=source, where=key)
     return value
+
+
+_MAX_FILE_BYTES = 16 * 1024 * 1024  # a calibration holds a few hundred numbers
+
+
+def _finite(value: object) -> bool:
+    """A JSON number that is finite as a float (huge integers are not)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
 
 
 def load_calibration(
@@ -133,14 +145,9 @@ def load_calibration(
         (``"... was made by the livelink backend; expected facelandmarker"``).
     """
     source = display_path(path)
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise TrackingError(f"cannot read the calibration ({exc.strerror or exc})",
-                            source=source) from None
-    except json.JSONDecodeError as exc:
-        raise TrackingError(f"not JSON ({exc.msg})", source=source,
-                            where=f"line {exc.lineno}") from None
+    text = read_text(path, error=TrackingError, expected="a calibration file (.json)",
+                     max_bytes=_MAX_FILE_BYTES)  # fmt: skip
+    data = parse_json(text, error=TrackingError, source=source)
     if not isinstance(data, dict) or data.get("format") != CALIBRATION_FORMAT:
         raise TrackingError(f"not a calibration file; expected format {CALIBRATION_FORMAT!r}",
                             source=source)
@@ -153,12 +160,12 @@ def load_calibration(
                             f"expected {backend}", source=source, where="backend")
     measures = _field(data, "measures", dict, source)
     values = list(measures.values())
-    if not all(isinstance(v, (int, float)) and math.isfinite(v) for v in values):
+    if not all(_finite(v) for v in values):
         raise TrackingError("a measure is not a finite number", source=source, where="measures")
     pose = _field(data, "head_pose", list, source)
-    if len(pose) != 3 or not all(isinstance(v, (int, float)) for v in pose):
-        raise TrackingError(f"{pose!r}; expected [yaw, pitch, roll]", source=source,
-                            where="head_pose")
+    if len(pose) != 3 or not all(_finite(v) for v in pose):
+        raise TrackingError(f"{excerpt(pose)}; expected [yaw, pitch, roll] in degrees",
+                            source=source, where="head_pose")  # fmt: skip
     return Calibration(
         backend=made_by,
         backend_version=str(_field(data, "backend_version", str, source)),

@@ -26,6 +26,7 @@ import logging
 import os
 import re
 import time as _time
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -227,6 +228,34 @@ def _opencv_silenced(cv2: Any) -> Iterator[None]:
         yield
     finally:
         api.setLogLevel(level)
+
+
+#: Largest image decoded (pixels): 8K by 8K. A 20,000 x 20,000 image would take 1.2 GB as BGR.
+MAX_IMAGE_PIXELS = 8192 * 8192
+
+
+def _check_image_size(path: Path, *, frame: int) -> None:
+    """Refuse an image larger than :data:`MAX_IMAGE_PIXELS` from its header, before decoding."""
+    from PIL import Image  # reads the header only; Pillow comes with the tracking extra
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                width, height = image.size
+        size = f"{width} x {height} pixels"
+    except Image.DecompressionBombError as exc:  # Pillow's own limit, far above ours
+        pixels = re.search(r"\((\d+) pixels\)", str(exc))
+        width, height = (int(pixels.group(1)) if pixels else MAX_IMAGE_PIXELS + 1), 1
+        size = f"{width} pixels"
+    except (OSError, ValueError):
+        return  # not for Pillow to judge: OpenCV decodes it or says it does not decode
+    if width * height > MAX_IMAGE_PIXELS:
+        raise TrackingError(
+            f"{size} is too large; expected at most {MAX_IMAGE_PIXELS} pixels (8192 x 8192): "
+            f"scale the image down",
+            source=display_path(path), where=f"frame {frame}",
+        )
 
 
 def _positive_fps(fps: float, what: str) -> float:
@@ -519,6 +548,7 @@ class ImageFolderSource(FrameSource):
         cv2 = _cv2()
         while (i := self.frame_index) < len(self.files):
             path = self.files[i]
+            _check_image_size(path, frame=i)
             with _opencv_silenced(cv2):  # its own messages about the damage; ours follows
                 bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
             if bgr is not None:

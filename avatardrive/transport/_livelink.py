@@ -156,13 +156,24 @@ class LiveLinkCsvSink:
         self._clean_row()
         cells = ",".join(f"{v:.8f}" for v in self._row.tolist())
         timecode = livelink_timecode(self.start + frame.time, rate=self.rate)
-        self._file.write(f"{timecode},{_COUNT},{cells}\n")
+        try:
+            self._file.write(f"{timecode},{_COUNT},{cells}\n")
+        except OSError as exc:
+            self.discard()
+            raise self._write_failure(exc) from None
 
     def close(self) -> None:
         """Finish the file: rename the temporary file over ``path``."""
         if not self._closed:
             self._closed = True
-            self._stack.close()
+            try:
+                self._stack.close()  # the temporary file is removed if this fails
+            except OSError as exc:
+                raise self._write_failure(exc) from None
+
+    def _write_failure(self, exc: OSError) -> TransportError:
+        return TransportError(f"cannot be written ({exc.strerror or exc}); nothing was written",
+                              source=self._source)  # fmt: skip
 
     def discard(self) -> None:
         """Abandon the file: remove the temporary file, leave ``path`` untouched."""
