@@ -63,7 +63,7 @@ def make_video(path: Path, frames: int) -> None:
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), FPS, (WIDTH, HEIGHT))
     for i in range(frames):
         smile = 7.0 * (0.5 - 0.5 * np.cos(2 * np.pi * i / 90.0))
-        image = cv2.remap(canvas, xx, yy + smile * lift, cv2.INTER_LINEAR,
+        image = cv2.remap(canvas, xx, (yy + smile * lift).astype(np.float32), cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_REFLECT)  # fmt: skip
         angle, dx = 4.0 * np.sin(2 * np.pi * i / 150.0), 12.0 * np.sin(2 * np.pi * i / 110.0)
         matrix = cv2.getRotationMatrix2D((WIDTH / 2, HEIGHT / 2), angle, 1.0)
