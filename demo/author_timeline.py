@@ -102,7 +102,7 @@ def main() -> int:
         views.plot(loaded, path=args.png, rig="arkit52")
         print(f"plotted the scene -> {args.png}")
     if args.show:
-        from avatardrive.cli._main import main as avatardrive_cli  # the plot's Qt loads only here
+        from avatardrive.cli import main as avatardrive_cli  # the plot's Qt loads only here
 
         return avatardrive_cli(["plot", str(SCENE), "--watch"])
     return 0

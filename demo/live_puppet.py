@@ -18,7 +18,6 @@ scikit-image (made by ``demo/face_video.py``). Needs the gui and tracking extras
 
 from __future__ import annotations
 
-import argparse
 import io
 import sys
 import tempfile
@@ -45,18 +44,15 @@ def make_test_face(folder: Path, *, seconds: float = 12.0) -> Path:
 def screenshot(target: Path) -> int:
     """Run the puppeteering window on the test face with hotkeys pressed on the way, in real
     time and off screen, and save it as a PNG at :data:`SHOT_FRAME`. Returns an exit code."""
-    from avatardrive.cli._cmd_puppet import puppet_session, register
+    from avatardrive.cli import parse_args, puppet_session
     from avatardrive.pipeline import PuppetState
-    from avatardrive.views._plot_qt import application, load_qt
-    from avatardrive.views._puppet_window import PuppetWindow
+    from avatardrive.views import PuppetWindow, application, load_qt
 
     qt = load_qt()
     app = application(qt, offscreen=True)
     with tempfile.TemporaryDirectory() as folder:
         video = make_test_face(Path(folder), seconds=(SHOT_FRAME + 12) / 30.0)
-        parser = argparse.ArgumentParser()
-        register(parser.add_subparsers())
-        args = parser.parse_args(["puppet", "--video", str(video)])
+        args = parse_args(["puppet", "--video", str(video)])
         with puppet_session(args, io.StringIO()) as (controller, pump, _):
             window = PuppetWindow(qt, controller, pump, title="avatardrive puppet")
             window.on_done = app.quit
@@ -83,7 +79,7 @@ def screenshot(target: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from avatardrive.cli._main import main as avatardrive_cli
+    from avatardrive.cli import main as avatardrive_cli
 
     args = list(sys.argv[1:] if argv is None else argv)
     if "--test-face" not in args:

@@ -49,7 +49,7 @@ GIF_LIMIT = 2_000_000  # bytes
 
 def preview(target: Path) -> int:
     """The demo scene on the preview face beside its AU curves, as an animated GIF under 2 MB."""
-    from avatardrive.cli._main import main as avatardrive_cli
+    from avatardrive.cli import main as avatardrive_cli
 
     start, end = PREVIEW_PART
     options = ["--with-plot", "--size", "280x280", "--from", start, "--to", end, "--fps", "20"]

@@ -33,12 +33,23 @@ from avatardrive.cli import (
 )
 from avatardrive.errors import AvatarDriveError, excerpt
 
-__all__ = ["main", "run"]
+__all__ = ["main", "parse_args", "run"]
 
 _COMMAND_MODULES = (
     _cmd_timeline, _cmd_rig, _cmd_stream, _cmd_live, _cmd_models, _cmd_plot, _cmd_puppet,
     _cmd_vrchat, _cmd_recognize, _cmd_preview, _cmd_batch,
 )  # fmt: skip
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    """Parse a command line as ``main`` would (for scripts that drive a command's pieces).
+
+    Raises
+    ------
+    SystemExit
+        On a usage error, as argparse does (code 2, the message on stderr).
+    """
+    return _parser().parse_args(list(argv))
 
 
 def _parser() -> argparse.ArgumentParser:
