@@ -1,8 +1,9 @@
 """Recording a session's AU frames to disk as it runs, so memory stays flat however long it is.
 
-Frames go to a raw float32 scratch file beside the target as they arrive; at the end the scratch
-file (mapped, not loaded) is written as a curve file (CSV, NPZ or JSON by suffix) and renamed into
-place. An aborted recording leaves nothing behind.
+Frames go to a raw float32 scratch file beside the target as they arrive (a curve file's header
+needs the frame count, unknown until the end); at the end the scratch file is copied chunk by
+chunk through :class:`~avatardrive.curves.CurveWriter` (CSV, NPZ or JSON by suffix), which renames
+it into place. An aborted recording leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from avatardrive._files import display_path
-from avatardrive.curves import CURVE_SUFFIXES, Curves, write_curves
+from avatardrive.curves import CURVE_SUFFIXES, CurveWriter
 from avatardrive.errors import CurveError
 from avatardrive.facs import CHANNELS, N_CHANNELS
 
 __all__ = ["CurveRecorder"]
 
 FloatArray = NDArray[np.float32]
+_CHUNK_FRAMES = 65_536  # frames copied from the scratch file at a time while finishing
 
 
 class CurveRecorder:
@@ -77,7 +79,10 @@ class CurveRecorder:
                                  source=display_path(self.path))  # fmt: skip
             values = np.memmap(self._scratch, dtype=np.float32, mode="r",
                                shape=(self.frames, N_CHANNELS))  # fmt: skip
-            write_curves(Curves(values, fps=self.fps, start=0.0, names=CHANNELS), self.path)
+            with CurveWriter(self.path, names=CHANNELS, fps=self.fps,
+                             n_frames=self.frames) as writer:  # fmt: skip
+                for first in range(0, self.frames, _CHUNK_FRAMES):  # one chunk in memory
+                    writer.write(values[first : first + _CHUNK_FRAMES])
             del values
         finally:
             self._remove_scratch()
