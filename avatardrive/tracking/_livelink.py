@@ -14,14 +14,11 @@ the first row; a recording that runs past midnight keeps counting up.
 
 from __future__ import annotations
 
-import csv
 import logging
 import math
 import os
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -30,6 +27,7 @@ from avatardrive._files import display_path
 from avatardrive.errors import ParameterError, TrackingError
 from avatardrive.tracking._arkit import ARKIT_NAMES, arkit_index
 from avatardrive.tracking._frames import Frame, FrameSource
+from avatardrive.tracking._takecsv import Blocks, csv_rows, median_rate
 
 __all__ = [
     "TIMECODE_RATES",
@@ -116,9 +114,7 @@ class LiveLinkRecording:
     @property
     def fps(self) -> float:
         """Median frame rate of the rows (the timecode rate for a single row)."""
-        steps = np.diff(self.times)
-        steps = steps[steps > 0]
-        return float(1.0 / np.median(steps)) if steps.size else self.timecode_rate
+        return median_rate(self.times, default=self.timecode_rate)
 
 
 def _columns(
@@ -161,66 +157,6 @@ def _infer_rate(stamps: npt.NDArray[np.float64], source: str) -> float:
     return rate
 
 
-_CHUNK_ROWS = 4096  # rows parsed into one block of arrays: memory grows with the take, not more
-_MAX_CELL = 1000  # characters: a Live Link cell is a short number or a timecode
-_MAX_FILE_BYTES = 2 * 1024**3
-_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
-
-
-def _csv_rows(path: str | os.PathLike[str], source: str) -> Iterator[tuple[int, list[str]]]:
-    """(line number, cells) of the non-blank rows, streamed; bad text is one clear error."""
-    try:
-        if os.path.getsize(path) > _MAX_FILE_BYTES:
-            raise TrackingError(f"larger than {_MAX_FILE_BYTES >> 30} GiB; expected a Live Link "
-                                "Face CSV", source=source)  # fmt: skip
-        with open(path, "rb") as probe:
-            if probe.read(2) in _UTF16_BOMS:
-                raise TrackingError("UTF-16 text; expected a UTF-8 Live Link Face CSV "
-                                    "(re-save it as UTF-8)", source=source)  # fmt: skip
-        with open(path, encoding="utf-8-sig", newline="") as file:
-            for number, row in enumerate(csv.reader(file), start=1):
-                if any(len(cell) > _MAX_CELL for cell in row):
-                    raise TrackingError(
-                        f"a cell longer than {_MAX_CELL} characters; expected numbers",
-                        source=source, where=f"line {number}",
-                    )  # fmt: skip
-                if any(cell.strip() for cell in row):
-                    yield number, row
-    except FileNotFoundError:
-        raise TrackingError("no such file; expected a Live Link Face CSV", source=source) from None
-    except IsADirectoryError:
-        raise TrackingError("is a directory; expected a Live Link Face CSV",
-                            source=source) from None  # fmt: skip
-    except UnicodeDecodeError as err:
-        raise TrackingError(f"byte {err.start} is not UTF-8; expected a UTF-8 text CSV",
-                            source=source) from None  # fmt: skip
-    except csv.Error as err:
-        raise TrackingError(f"not a readable CSV ({err})", source=source) from None
-    except OSError as err:
-        raise TrackingError(f"cannot be read ({err.strerror or err})", source=source) from None
-
-
-class _Blocks:
-    """Rows of a fixed width gathered in blocks of arrays (no list of Python floats per row)."""
-
-    def __init__(self, width: int, dtype: type[np.floating[Any]]) -> None:
-        self.width, self.dtype = width, dtype
-        self.blocks: list[npt.NDArray[Any]] = []
-        self.rows = 0
-
-    def append(self, values: list[float]) -> None:
-        if self.rows % _CHUNK_ROWS == 0:
-            self.blocks.append(np.empty((_CHUNK_ROWS, self.width), dtype=self.dtype))
-        self.blocks[-1][self.rows % _CHUNK_ROWS] = values
-        self.rows += 1
-
-    def array(self) -> npt.NDArray[Any]:
-        if not self.blocks:
-            return np.empty((0, self.width), dtype=self.dtype)
-        joined: npt.NDArray[Any] = np.concatenate(self.blocks)[: self.rows]
-        return joined
-
-
 def read_live_link(
     path: str | os.PathLike[str], *, timecode_rate: float | None = None
 ) -> LiveLinkRecording:
@@ -246,16 +182,16 @@ def read_live_link(
         or the timecode runs backwards.
     """
     source = display_path(path)
-    rows = _csv_rows(path, source)
+    rows = csv_rows(path, expected="a Live Link Face CSV")
     first = next(rows, None)
     if first is None:
         raise TrackingError("empty file; expected a Live Link Face CSV", source=source)
     header = first[1]
     t_col, shape_cols, head_cols, eye_cols = _columns(header, source)
-    weights = _Blocks(len(shape_cols), np.float32)
-    head = _Blocks(3, np.float64) if head_cols else None
-    eyes = _Blocks(6, np.float64) if eye_cols else None
-    stamps = _Blocks(6, np.float64)  # h, m, s, ff, fraction, line number
+    weights = Blocks(len(shape_cols), np.float32)
+    head = Blocks(3, np.float64) if head_cols else None
+    eyes = Blocks(6, np.float64) if eye_cols else None
+    stamps = Blocks(6, np.float64)  # h, m, s, ff, fraction, line number
     for line, row in rows:
         where = f"line {line}"
         if len(row) < len(header):

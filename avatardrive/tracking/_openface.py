@@ -33,11 +33,9 @@ who sits off-axis reads as a constant turn.
 
 from __future__ import annotations
 
-import csv
 import math
 import os
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,6 +44,7 @@ import numpy.typing as npt
 from avatardrive._files import display_path
 from avatardrive.errors import ParameterError, TrackingError
 from avatardrive.facs import GAZE_AXES, HEAD_AXES, N_CHANNELS, angles_to_channels, channel_index
+from avatardrive.tracking._takecsv import Blocks, csv_rows, median_rate
 
 __all__ = [
     "OPENFACE_MAX_INTENSITY",
@@ -63,8 +62,6 @@ _MIN_CONFIDENCE = 0.75
 #: same order as the live tracker's lost-face relaxation.
 _RELAX_SECONDS = 0.15
 _INTENSITY = re.compile(r"^AU(\d{1,2})_r$", re.IGNORECASE)
-_MAX_FILE_BYTES = 2 * 1024**3
-_MAX_CELL = 1000  # characters: an OpenFace cell is a short number
 
 
 @dataclass(frozen=True, eq=False)
@@ -97,9 +94,7 @@ class OpenFaceTake:
     @property
     def fps(self) -> float:
         """Median frame rate of the rows (30 for a single row, OpenFace's usual rate)."""
-        steps = np.diff(self.times)
-        steps = steps[steps > 0]
-        return float(1.0 / np.median(steps)) if steps.size else 30.0
+        return median_rate(self.times, default=30.0)
 
 
 def is_openface_header(names: list[str]) -> bool:
@@ -110,34 +105,6 @@ def is_openface_header(names: list[str]) -> bool:
     return bool(stripped & {"success", "confidence", "face_id"}) or any(
         _INTENSITY.match(n.strip()) for n in names
     )
-
-
-def _rows(path: str | os.PathLike[str], source: str) -> Iterator[list[str]]:
-    """The CSV rows, streamed; unreadable text becomes one clear error."""
-    try:
-        if os.path.getsize(path) > _MAX_FILE_BYTES:
-            raise TrackingError(f"larger than {_MAX_FILE_BYTES >> 30} GiB; expected an OpenFace "
-                                "CSV", source=source)  # fmt: skip
-        with open(path, encoding="utf-8-sig", newline="") as file:
-            for number, row in enumerate(csv.reader(file), start=1):
-                if any(len(cell) > _MAX_CELL for cell in row):
-                    raise TrackingError(
-                        f"a cell longer than {_MAX_CELL} characters; expected numbers",
-                        source=source, where=f"line {number}",
-                    )  # fmt: skip
-                yield row
-    except FileNotFoundError:
-        raise TrackingError("no such file; expected an OpenFace CSV", source=source) from None
-    except IsADirectoryError:
-        raise TrackingError("is a directory; expected an OpenFace CSV", source=source) from None
-    except UnicodeDecodeError as err:
-        raise TrackingError(f"byte {err.start} is not UTF-8; expected a UTF-8 text CSV",
-                            source=source) from None  # fmt: skip
-    except csv.Error as err:
-        raise TrackingError(f"not a readable CSV ({err}); expected an OpenFace CSV",
-                            source=source) from None  # fmt: skip
-    except OSError as err:
-        raise TrackingError(f"cannot be read ({err.strerror or err})", source=source) from None
 
 
 @dataclass(frozen=True)
@@ -204,19 +171,25 @@ def _number(row: list[str], j: int, header: list[str], source: str, line: int) -
     return value
 
 
-def _chosen_face(
-    rows: list[tuple[int, list[str]]], layout: _Layout, face: int | None
-) -> int | None:
+_EXPECTED = "an OpenFace CSV"
+
+
+def _chosen_face(path: str | os.PathLike[str], layout: _Layout, face: int | None) -> int | None:
+    """The face to read: ``face``, else the one with the most rows (a first pass over the file
+    that keeps only the face ids); None for a file without a ``face_id`` column."""
     if layout.face is None:
         return None
-    ids: dict[int, int] = {}
-    for _line, row in rows:
-        try:
-            ids[int(float(row[layout.face]))] = ids.get(int(float(row[layout.face])), 0) + 1
-        except (ValueError, OverflowError):
-            continue
     if face is not None:
         return face
+    ids: dict[int, int] = {}
+    rows = csv_rows(path, expected=_EXPECTED)
+    next(rows, None)  # the header
+    for _line, row in rows:
+        try:
+            key = int(float(row[layout.face]))
+        except (ValueError, OverflowError, IndexError):
+            continue  # the reading pass names the bad cell
+        ids[key] = ids.get(key, 0) + 1
     return min(ids, key=lambda k: (-ids[k], k)) if ids else None
 
 
@@ -248,21 +221,19 @@ def read_openface(
         is not a finite number, a row is short, or the timestamps run backwards.
     """
     source = display_path(path)
-    rows = _rows(path, source)
-    header = next((row for row in rows if any(c.strip() for c in row)), None)
-    if header is None:
-        raise TrackingError("empty file; expected an OpenFace CSV", source=source)
+    rows = csv_rows(path, expected=_EXPECTED)
+    first = next(rows, None)
+    if first is None:
+        raise TrackingError(f"empty file; expected {_EXPECTED}", source=source)
+    header = first[1]
     layout = _layout(header, source)
     channels = _unit_channels(layout.intensity, source)
-    body = [(line, row) for line, row in enumerate(rows, start=2) if any(c.strip() for c in row)]
-    if not body:
-        raise TrackingError("no frames after the header", source=source)
-    face_id = _chosen_face(body, layout, face)
+    face_id = _chosen_face(path, layout, face)
     times: list[float] = []
-    au = np.zeros((len(body), N_CHANNELS), dtype=np.float32)
-    valid = np.zeros(len(body), dtype=bool)
-    n = 0
-    for line, row in body:
+    valid: list[bool] = []
+    au = Blocks(N_CHANNELS, np.float32)
+    frame = np.zeros(N_CHANNELS, dtype=np.float32)
+    for line, row in rows:
         if len(row) < len(header):
             raise TrackingError(f"{len(row)} fields; expected {len(header)} as in the header",
                                 source=source, where=f"line {line}")  # fmt: skip
@@ -276,18 +247,21 @@ def read_openface(
                                 f"{times[-1]:g}; expected times in order", source=source,
                                 where=f"line {line}")  # fmt: skip
         times.append(stamp)
-        valid[n] = _row_valid(row, layout, header, source, line, min_confidence)
+        valid.append(_row_valid(row, layout, header, source, line, min_confidence))
+        frame[:] = 0.0
         for j, left in channels:
             value = _number(row, j, header, source, line) / OPENFACE_MAX_INTENSITY
-            au[n, left] = au[n, left + 1] = min(max(value, 0.0), 1.0)
-        _head_and_gaze(row, layout, header, source, line, out=au[n])
-        n += 1
+            frame[left] = frame[left + 1] = min(max(value, 0.0), 1.0)
+        _head_and_gaze(row, layout, header, source, line, out=frame)
+        au.append(frame.tolist())
+    if not times:
+        raise TrackingError("no frames after the header", source=source)
     stamps = np.asarray(times, dtype=np.float64)
     return OpenFaceTake(
         path=source,
         times=stamps - stamps[0],
-        au=au[:n],
-        valid=valid[:n],
+        au=au.array(),
+        valid=np.asarray(valid, dtype=bool),
         face_id=face_id,
         units=tuple(number for _j, number in layout.intensity),
     )
