@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from avatardrive._files import display_path
+from avatardrive._files import display_path, open_regular
 from avatardrive.curves import Curves, read_au_curves
 from avatardrive.errors import CurveError
 from avatardrive.synth import render
@@ -63,22 +63,18 @@ def _unknown(source: str, seen: str) -> CurveError:
     return CurveError(f"{seen}; expected one of: {tried}", source=source)
 
 
-def _first_line(path: str | os.PathLike[str], source: str) -> str:
-    try:
-        with open(path, "rb") as file:
-            head = file.read(_PEEK_BYTES)
-    except FileNotFoundError:
-        raise CurveError("no such file", source=source) from None
-    except IsADirectoryError:
-        raise CurveError("is a directory; expected a file", source=source) from None
-    except OSError as err:
-        raise CurveError(f"cannot be read ({err.strerror or err})", source=source) from None
+def _head(path: str | os.PathLike[str], source: str) -> bytes:
+    """The first bytes (a byte order mark dropped); FIFOs, devices and empty files refused."""
+    with open_regular(path, error=CurveError, expected="an input file") as file:
+        head = file.read(_PEEK_BYTES)
     if not head.strip():
         raise _unknown(source, "empty file")
-    head = head.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte order mark
-    line = head.split(b"\n", 1)[0]
+    return head.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte order mark
+
+
+def _first_line(head: bytes, source: str) -> str:
     try:
-        return line.decode("utf-8").strip()
+        return head.split(b"\n", 1)[0].decode("utf-8").strip()
     except UnicodeDecodeError:
         raise _unknown(source, "the first line is not UTF-8 text") from None
 
@@ -100,10 +96,7 @@ def _raise(error: CurveError) -> InputKind:
     raise error
 
 
-def _json_kind(path: str | os.PathLike[str], source: str) -> InputKind:
-    _first_line(path, source)  # missing and empty files fail here, clearly
-    with open(path, "rb") as file:
-        head = file.read(_PEEK_BYTES)
+def _json_kind(head: bytes) -> InputKind:
     # Our curve writer puts "names" before the values; a timeline has "events" and no "names".
     if _CURVE_KEYS.search(head) and not _TIMELINE_KEYS.search(head):
         return "curves"
@@ -126,9 +119,9 @@ def input_kind(path: str | os.PathLike[str]) -> InputKind:
     if suffix == ".npz":
         return "curves"
     if suffix == ".json":
-        return _json_kind(path, source)
+        return _json_kind(_head(path, source))
     if suffix == ".csv":
-        return _csv_kind(_first_line(path, source), source)
+        return _csv_kind(_first_line(_head(path, source), source), source)
     return _raise(_unknown(source, f"suffix {suffix or '(none)'!r} is not known"))
 
 
