@@ -29,7 +29,7 @@ import time
 
 from avatardrive.errors import TransportError
 from avatardrive.pipeline import IdleSource, Player, close_routes, open_routes
-from avatardrive.synth import Mixer
+from avatardrive.synth import IdleLife, Mixer
 from avatardrive.transport import ClockStats, ControlListener, ControlStats, parse_packet
 from avatardrive.transport._osc import osc_bundle, osc_message
 
@@ -97,7 +97,7 @@ def run_loop(
                 flooder = subprocess.Popen(
                     [sys.executable, "-c", FLOODER, str(flood_rate), str(seconds), hexes,
                      str(listener.address[1])], stdout=subprocess.PIPE, text=True)
-            player = Player(IdleSource(fps=RATE, seed=1), routes, rate=RATE,
+            player = Player(IdleSource(IdleLife(fps=RATE, seed=1)), routes, rate=RATE,
                             mixer=Mixer(seed=1), control=listener)
             report = player.run(frames=frames)
             sent = ""

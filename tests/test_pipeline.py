@@ -24,7 +24,7 @@ from avatardrive.curves import Curves, read_au_curves, write_curves
 from avatardrive.errors import TrackingError
 from avatardrive.facs import CHANNELS, N_CHANNELS
 from avatardrive.pipeline import CurveRecorder, CurvesSource, IdleSource, input_kind, load_input
-from avatardrive.synth import IDLE_BLOCK_SECONDS, idle_block
+from avatardrive.synth import IDLE_BLOCK_SECONDS, IdleLife, idle_block
 from avatardrive.tracking import read_live_link, read_openface
 
 FEATURE_HEADER = ["frame", "face_id", "timestamp", "confidence", "success", "gaze_angle_x",
@@ -199,7 +199,7 @@ def test_idle_blocks_are_finite_deterministic_and_only_blink(seed: int, rate: fl
 
 
 def test_idle_source_blinks_at_the_rate_across_block_edges() -> None:
-    source = IdleSource(fps=60.0, blink_rate=20.0, seed=4, gaze=None)
+    source = IdleSource(IdleLife(fps=60.0, blink_rate=20.0, seed=4, gaze=None))
     column = CHANNELS.index("AU45_L")
     values = np.array([source(i / 60.0)[column] for i in range(60 * 300)])
     closed = values > 0.3

@@ -36,7 +36,7 @@ from avatardrive.pipeline import (
     open_routes,
 )
 from avatardrive.retarget import load_rig
-from avatardrive.synth import GAZE_MODES, Mixer
+from avatardrive.synth import GAZE_MODES, IdleLife, Mixer
 from avatardrive.transport import (
     ControlListener,
     Frame,
@@ -155,8 +155,9 @@ def _cmd_play(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     gaze = None if args.gaze == "off" else args.gaze
-    base = IdleSource(fps=args.rate, blink_rate=args.blink_rate, seed=args.seed, gaze=gaze,
-                      head=not args.still_head)  # fmt: skip
+    life = IdleLife(fps=args.rate, blink_rate=args.blink_rate, seed=args.seed, gaze=gaze,
+                    head=not args.still_head)  # fmt: skip
+    base = IdleSource(life)
     frames = None if args.seconds is None else round(args.seconds * args.rate)
     blinks = f"{args.blink_rate:g} blinks/min" if args.blink_rate > 0 else "no blinks"
     eyes = "still eyes" if gaze is None else f"{gaze} gaze"

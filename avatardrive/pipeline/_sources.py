@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 
 from avatardrive.curves import Curves
 from avatardrive.errors import ParameterError
-from avatardrive.synth import IDLE_BLOCK_SECONDS, GazeMode, IdleLife
+from avatardrive.synth import IdleLife
 
 __all__ = ["CurvesSource", "IdleSource"]
 
@@ -47,49 +47,29 @@ class CurvesSource:
 
 
 class IdleSource:
-    """A living neutral face: spontaneous blinks, idle gaze and head life, seeded, for as long as
-    the stream runs.
+    """A living neutral face for as long as the stream runs: the frames of an
+    :class:`~avatardrive.synth.IdleLife` (blinks, idle gaze and head life), one block at a time.
 
-    Holds one block of frames at a time (:class:`avatardrive.synth.IdleLife`), so memory does not
-    grow with the session. Times must not run backwards (a stream's clock does not).
+    Memory stays at one block whatever the session length. Times must not run backwards (a
+    stream's clock does not).
 
     Parameters
     ----------
-    fps : float
-        The stream's frame rate.
-    blink_rate : float
-        Blinks per minute (0 = none).
-    seed : int
-        Non-negative; the same seed gives the same stream.
-    gaze : GazeMode or None
-        ``"listening"``, ``"speaking"`` or ``"free"``; None keeps the eyes still.
-    head : bool
-        The head joins large gaze shifts and sways slowly.
+    life : IdleLife
+        Makes the blocks; its ``fps`` is the stream's.
     """
 
-    def __init__(
-        self,
-        *,
-        fps: float,
-        blink_rate: float = 17.0,
-        seed: int = 0,
-        gaze: GazeMode | None = "listening",
-        head: bool = True,
-    ) -> None:
-        if seed < 0:
-            raise ParameterError(f"seed {seed}; expected a non-negative integer")
-        self.fps = fps
-        self._life = IdleLife(fps=fps, blink_rate=blink_rate, seed=seed, gaze=gaze, head=head)
-        self._per_block = round(IDLE_BLOCK_SECONDS * fps)
+    def __init__(self, life: IdleLife) -> None:
+        self.life = life
         self._block = -1
         self._frames: FloatArray = np.zeros((0, 0), dtype=np.float32)
 
     def __call__(self, time: float) -> FloatArray:
         """Frame at ``time`` seconds (>= 0, not before an earlier call's), shape (N_CHANNELS,)."""
-        index = max(round(time * self.fps), 0)
-        block, row = divmod(index, self._per_block)
+        index = max(round(time * self.life.fps), 0)
+        block, row = divmod(index, round(self.life.seconds * self.life.fps))
         while self._block < block:
-            self._frames = self._life.next_block()
+            self._frames = self.life.next_block()
             self._block += 1
         frame: FloatArray = self._frames[row]
         return frame

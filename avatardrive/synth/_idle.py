@@ -14,6 +14,7 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
+from avatardrive.errors import ParameterError
 from avatardrive.facs import GAZE_AXES, HEAD_AXES, N_CHANNELS, angles_to_channels
 from avatardrive.synth._blinks import MIN_INTERVAL, BlinkSchedule, blink_schedule
 from avatardrive.synth._gaze import GazeMode, IdleGaze
@@ -117,6 +118,8 @@ class IdleLife:
         head: bool = True,
         seconds: float = IDLE_BLOCK_SECONDS,
     ) -> None:
+        if seed < 0:
+            raise ParameterError(f"seed {seed}; expected a non-negative integer")
         self.fps, self.blink_rate, self.seed, self.seconds = fps, blink_rate, seed, seconds
         self.gaze = None if gaze is None else IdleGaze(fps=fps, mode=gaze, seed=seed, head=head)
         self.head = head
