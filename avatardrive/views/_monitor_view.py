@@ -21,7 +21,6 @@ Above the plots, the emotion read-out: the sender's own (``<prefix>read/<name>``
 from __future__ import annotations
 
 import math
-import signal
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
@@ -33,7 +32,7 @@ from avatardrive.facs import CHANNELS, N_CHANNELS
 from avatardrive.synth import READOUT_NAMES, EmotionReader
 from avatardrive.transport import MonitorSnapshot
 from avatardrive.views._face_widget import FaceView
-from avatardrive.views._plot_qt import Qt, application
+from avatardrive.views._plot_qt import Qt, application, stop_signals_call
 from avatardrive.views._puppet_model import History, LineSlots, readout_html, top_bars
 from avatardrive.views._puppet_plots import INK, ScrollingLines, TopBars, key_filter, short_name
 from avatardrive.views._stream_face import StreamFace
@@ -386,12 +385,11 @@ def run_monitor_window(
     app = application(qt, offscreen=False)
     window = MonitorWindow(qt, monitor, top=top, seconds=seconds, idle=idle)
     window.on_done = app.quit
-    previous = signal.signal(signal.SIGINT, lambda *_: window.finish())
     try:
-        window.start()
-        if not window.done:
-            app.exec()
+        with stop_signals_call(qt, window.finish):
+            window.start()
+            if not window.done:
+                app.exec()
     finally:
-        signal.signal(signal.SIGINT, previous)
         window.finish()
     return window.first_seen

@@ -8,17 +8,19 @@ untyped, so Qt objects are ``Any`` here.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
+import signal
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
 from avatardrive.errors import AvatarDriveError
 
-__all__ = ["INSTALL_HINT", "Qt", "application", "display_problem", "load_qt"]
+__all__ = ["INSTALL_HINT", "Qt", "application", "display_problem", "load_qt", "stop_signals_call"]
 
 INSTALL_HINT = "pip install 'avatardrive[gui]'"
 
@@ -99,3 +101,28 @@ def application(qt: Qt, *, offscreen: bool) -> Any:
         app = qt.widgets.QApplication(argv)
         _APPS.append(app)
     return app
+
+
+#: Signals that end a window the way closing it does: Ctrl-C, a process manager, a closed terminal.
+_STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
+@contextlib.contextmanager
+def stop_signals_call(qt: Qt, stop: Callable[[], None]) -> Iterator[None]:
+    """While Qt's event loop runs, Ctrl-C, SIGTERM and SIGHUP call ``stop`` (close the window,
+    quit the loop) instead of raising in the middle of a Qt callback.
+
+    A timer wakes the interpreter every 200 ms so that Python sees the signal while Qt waits.
+    """
+    heartbeat = qt.core.QTimer()
+    heartbeat.timeout.connect(lambda: None)
+    heartbeat.start(200)
+    previous = {signum: signal.signal(signum, lambda *_: stop()) for signum in _STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        heartbeat.stop()

@@ -8,14 +8,13 @@ timeline in one window and watch it in another.
 
 from __future__ import annotations
 
-import signal
 import time
 from typing import Any
 
 from avatardrive.errors import ParameterError
 from avatardrive.views._plot_draw import DEFAULT_SIZE, figure_widget
 from avatardrive.views._plot_model import Figure
-from avatardrive.views._plot_qt import Qt, application
+from avatardrive.views._plot_qt import Qt, application, stop_signals_call
 from avatardrive.views._plot_watch import FileWatcher
 
 __all__ = ["POLL_MS", "PlotWindow", "run_window", "show_figure"]
@@ -113,16 +112,11 @@ def run_window(qt: Qt, watcher: FileWatcher[Figure], *, size: tuple[int, int], w
     """
     app = application(qt, offscreen=False)
     window = PlotWindow(qt, watcher, size=size, watch=watch)
-    heartbeat = qt.core.QTimer()  # lets Python see Ctrl-C while Qt's loop runs
-    heartbeat.timeout.connect(lambda: None)
-    heartbeat.start(200)
-    previous = signal.signal(signal.SIGINT, lambda *_: app.quit())
     try:
-        window.show()
-        return int(app.exec())
+        with stop_signals_call(qt, app.quit):
+            window.show()
+            return int(app.exec())
     finally:
-        signal.signal(signal.SIGINT, previous)
-        heartbeat.stop()
         window.close()
 
 
@@ -133,14 +127,9 @@ def show_figure(qt: Qt, figure: Figure, *, size: tuple[int, int] = DEFAULT_SIZE)
     window.resize(*size)
     window.setWindowTitle(f"{figure.title} — avatardrive plot")
     window.setCentralWidget(figure_widget(qt, figure, size=size))
-    previous = signal.signal(signal.SIGINT, lambda *_: app.quit())
-    heartbeat = qt.core.QTimer()  # lets Python see Ctrl-C while Qt's loop runs
-    heartbeat.timeout.connect(lambda: None)
-    heartbeat.start(200)
     try:
-        window.show()
-        return int(app.exec())
+        with stop_signals_call(qt, app.quit):
+            window.show()
+            return int(app.exec())
     finally:
-        signal.signal(signal.SIGINT, previous)
-        heartbeat.stop()
         window.close()

@@ -24,7 +24,6 @@ Every widget and plot item is made once; a draw only sets data and text.
 from __future__ import annotations
 
 import math
-import signal
 import time
 from collections import deque
 from collections.abc import Callable
@@ -36,7 +35,7 @@ import numpy as np
 from avatardrive.pipeline import FramePump, PuppetController, PuppetState
 from avatardrive.synth import EmotionReader
 from avatardrive.views._face_widget import FaceView
-from avatardrive.views._plot_qt import Qt, application
+from avatardrive.views._plot_qt import Qt, application, stop_signals_call
 from avatardrive.views._puppet_model import (
     flags_text,
     key_name,
@@ -408,16 +407,11 @@ def run_puppet(
     app = application(qt, offscreen=False)
     window = PuppetWindow(qt, controller, pump, size=size, title=title)
     window.on_done = app.quit
-    heartbeat = qt.core.QTimer()  # lets Python see Ctrl-C while Qt's loop runs
-    heartbeat.timeout.connect(lambda: None)
-    heartbeat.start(200)
-    previous = signal.signal(signal.SIGINT, lambda *_: window.finish())
     try:
-        window.start()
-        app.exec()
+        with stop_signals_call(qt, window.finish):
+            window.start()
+            app.exec()
     finally:
-        signal.signal(signal.SIGINT, previous)
-        heartbeat.stop()
         window.finish()
     if window.error is not None:
         raise window.error
