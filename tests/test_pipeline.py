@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from pythonosc.udp_client import SimpleUDPClient
 from receivers import osc_receiver, running_oscdump, values_of, wait_for
 
+from avatardrive._shapes import LIVE_LINK_SHAPES
 from avatardrive.curves import Curves, read_au_curves, write_curves
 from avatardrive.errors import TrackingError
 from avatardrive.facs import CHANNELS, N_CHANNELS
@@ -29,19 +30,7 @@ from avatardrive.tracking import read_live_link, read_openface
 
 FEATURE_HEADER = ["frame", "face_id", "timestamp", "confidence", "success", "gaze_angle_x",
                   "AU01_r", "AU06_r", "AU12_r", "AU45_r", "AU12_c"]  # fmt: skip
-ARKIT_PASCAL = [
-    "EyeBlinkLeft", "EyeLookDownLeft", "EyeLookInLeft", "EyeLookOutLeft", "EyeLookUpLeft",
-    "EyeSquintLeft", "EyeWideLeft", "EyeBlinkRight", "EyeLookDownRight", "EyeLookInRight",
-    "EyeLookOutRight", "EyeLookUpRight", "EyeSquintRight", "EyeWideRight", "JawForward",
-    "JawRight", "JawLeft", "JawOpen", "MouthClose", "MouthFunnel", "MouthPucker", "MouthRight",
-    "MouthLeft", "MouthSmileLeft", "MouthSmileRight", "MouthFrownLeft", "MouthFrownRight",
-    "MouthDimpleLeft", "MouthDimpleRight", "MouthStretchLeft", "MouthStretchRight",
-    "MouthRollLower", "MouthRollUpper", "MouthShrugLower", "MouthShrugUpper", "MouthPressLeft",
-    "MouthPressRight", "MouthLowerDownLeft", "MouthLowerDownRight", "MouthUpperUpLeft",
-    "MouthUpperUpRight", "BrowDownLeft", "BrowDownRight", "BrowInnerUp", "BrowOuterUpLeft",
-    "BrowOuterUpRight", "CheekPuff", "CheekSquintLeft", "CheekSquintRight", "NoseSneerLeft",
-    "NoseSneerRight", "TongueOut",
-]  # fmt: skip
+ARKIT_PASCAL = LIVE_LINK_SHAPES  # Live Link Face's column order
 ERROR_LINE = re.compile(r"^avatardrive: error: \S+: .+\n$")
 
 
