@@ -201,7 +201,8 @@ def read_live_link(
             stamps.append([*_split_timecode(row[t_col]), line])
         except ParameterError as exc:
             raise TrackingError(exc.message, source=source, where=f"{where}, Timecode") from None
-        weights.append(_numbers(row, shape_cols, header, source, where))
+        # weights are clipped to [0, 1] before they are stored as float32 (1e308 would overflow)
+        weights.append(np.clip(_numbers(row, shape_cols, header, source, where), 0.0, 1.0))
         if head is not None and head_cols is not None:
             head.append(_numbers(row, head_cols, header, source, where))
         if eyes is not None and eye_cols is not None:

@@ -88,7 +88,7 @@ class Blocks:
         self.blocks: list[npt.NDArray[Any]] = []
         self.rows = 0
 
-    def append(self, values: list[float]) -> None:
+    def append(self, values: npt.ArrayLike) -> None:
         """Add one row of ``width`` numbers."""
         if self.rows % _BLOCK_ROWS == 0:
             self.blocks.append(np.empty((_BLOCK_ROWS, self.width), dtype=self.dtype))
