@@ -1,11 +1,14 @@
 """Fuzzing whole paths: generated and mutated inputs, and the one property they must all keep.
 
-Four kinds of case, each a function of one integer seed (so any case can be replayed):
+Five kinds of case, each a function of one integer seed (so any case can be replayed):
 
 - ``timeline``: timeline text (TOML or JSON) -> load -> render -> retarget to every built-in
   rig -> encode (VMC, generic OSC, VRChat) -> parse the datagrams back;
 - ``rig``: rig text -> load -> forward and inverse;
 - ``curves``: curve file bytes (CSV, JSON, NPZ) -> read;
+- ``take``: OpenFace and Live Link Face CSV text (empty, one row, gaps, failed rows, extreme
+  but valid numbers) -> ``load_input`` (timed by the take's clock, resampled) -> retarget ->
+  encode, as ``play``, ``convert`` and ``export`` take it;
 - ``datagram``: bytes -> the control listener's parser.
 
 The property is always the same: a clean :class:`~avatardrive.errors.AvatarDriveError` with a
@@ -34,9 +37,11 @@ from typing import Any
 
 import numpy as np
 
+from avatardrive._shapes import LIVE_LINK_ROTATIONS, LIVE_LINK_SHAPES
 from avatardrive.curves import read_curves
 from avatardrive.errors import AvatarDriveError
 from avatardrive.facs import CHANNELS, N_CHANNELS
+from avatardrive.pipeline import load_input
 from avatardrive.retarget import Rig, builtin_rigs, load_rig
 from avatardrive.synth import ChunkedRender
 from avatardrive.timeline import load_timeline
@@ -301,6 +306,11 @@ def case_input(kind: str, seed: int) -> CaseInput:
         return _curve_input(rng, seed)
     if kind == "datagram":
         return CaseInput(kind, seed, _datagram(rng), ".osc")
+    if kind == "take":
+        data = (_openface_text(rng) if _maybe(rng, 0.5) else _livelink_text(rng)).encode()
+        if _maybe(rng, 0.3):
+            data = _mutate(rng, data)
+        return CaseInput(kind, seed, data, ".csv")
     raise ValueError(f"unknown kind {kind!r}")
 
 
@@ -342,6 +352,52 @@ def _curve_input(rng: _Rng, seed: int) -> CaseInput:
     if _maybe(rng, 0.3):
         data = _mutate(rng, data)
     return CaseInput("curves", seed, data, suffix)
+
+
+def _take_times(rng: _Rng) -> list[float]:
+    """Row times: none, one, regular, with gaps, repeated, or far from zero (all valid)."""
+    rows = rng.choice((0, 1, 2, 30) + ((200,) if _odd(rng) else ()))
+    step = rng.choice((1 / 60, 1 / 25, 1 / 15, 0.0, 2.5))
+    times, t = [], rng.choice((0.0, 0.0, 86000.0))
+    for _ in range(rows):
+        times.append(t)
+        t += step * (rng.choice((1, 1, 1, 7)) if step else 1)
+    return times
+
+
+def _openface_text(rng: _Rng) -> str:
+    """An OpenFace FeatureExtraction CSV (", " padding), some rows failed."""
+    units = [1, 2, 4, 6, 12, 15, 20, 25, 26, 45][: rng.choice((0, 1, 10))]
+    header = ["frame", "face_id", "timestamp", "confidence", "success", "pose_Rx", "pose_Ry",
+              "pose_Rz", "gaze_angle_x", "gaze_angle_y",
+              *(f"AU{u:02d}_r" for u in units)]  # fmt: skip
+    lines = [", ".join(header)]
+    for i, t in enumerate(_take_times(rng)):
+        failed = _maybe(rng, 0.2)
+        pose = [_number(rng, -3.2, 3.2) if _maybe(rng, 0.05) else rng.uniform(-0.5, 0.5)
+                for _ in range(5)]  # fmt: skip
+        cells = [i + 1, rng.choice((0, 0, 1)), t, 0.02 if failed else 0.98, 0 if failed else 1,
+                 *pose, *(_number(rng, 0, 5) if _maybe(rng, 0.05) else rng.uniform(0, 5)
+                          for _ in units)]  # fmt: skip
+        lines.append(", ".join(str(c) for c in cells))
+    return "\n".join(lines) + "\n"
+
+
+def _livelink_text(rng: _Rng) -> str:
+    """A Live Link Face CSV: Timecode, a count column, the 52 shapes, maybe head and eyes."""
+    rotations = LIVE_LINK_ROTATIONS if _maybe(rng, 0.7) else ()
+    count = rng.choice(("BlendShapeCount", "BlendshapeCount"))
+    lines = [",".join(["Timecode", count, *LIVE_LINK_SHAPES, *rotations])]
+    for t in _take_times(rng):
+        frames = int(t * 60)
+        seconds = frames // 60
+        code = (f"{seconds // 3600 % 24:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}:"
+                f"{frames % 60:02d}.{rng.randrange(1000):03d}")  # fmt: skip
+        shapes = [_number(rng, 0, 1) if _maybe(rng, 0.02) else rng.random()
+                  for _ in LIVE_LINK_SHAPES]  # fmt: skip
+        turns = [rng.uniform(-1.5, 1.5) for _ in rotations]
+        lines.append(",".join([code, "61", *(str(v) for v in (*shapes, *turns))]))
+    return "\n".join(lines) + "\n"
 
 
 def _osc_string(text: bytes) -> bytes:
@@ -457,6 +513,20 @@ def _curves_case(path: Path) -> None:
     check_values("curves", curves.values, -np.inf, np.inf)
 
 
+def _take_case(path: Path) -> None:
+    curves = load_input(path).curves
+    check_values("take", curves.values, 0.0, 1.0)
+    rows = curves.values[:: max(1, curves.n_frames // 20)]
+    for rig in _rigs():
+        weights = np.stack([rig.forward_frame(row) for row in rows])
+        check_values(f"rig {rig.name}", weights, 0.0, rig.scale)
+        if rig.name == "arkit52":
+            for encode in _encoders(rig.name):
+                for i, row in enumerate(weights[:4]):
+                    for datagram in encode(Frame(i, i / 30, rig.shape_names, row)):
+                        _check_datagram(bytes(datagram), rig.scale)
+
+
 def _datagram_case(data: bytes) -> None:
     for message in iter_messages(parse_packet(data)):
         parse_command(message)
@@ -477,7 +547,9 @@ def _run(case: CaseInput, folder: Path | None) -> str:
         with tempfile.TemporaryDirectory(dir=folder) as tmp:
             path = Path(tmp) / f"case{case.suffix}"
             path.write_bytes(case.data)
-            {"timeline": _timeline_case, "rig": _rig_case, "curves": _curves_case}[case.kind](path)
+            cases = {"timeline": _timeline_case, "rig": _rig_case, "curves": _curves_case,
+                     "take": _take_case}  # fmt: skip
+            cases[case.kind](path)
         return "ok"
     except AvatarDriveError as error:
         check_error(error)
@@ -488,4 +560,4 @@ def _run(case: CaseInput, folder: Path | None) -> str:
         raise FindingError(f"{type(error).__name__}: {str(error)[:300]}") from error
 
 
-KINDS = ("timeline", "rig", "curves", "datagram")
+KINDS = ("timeline", "rig", "curves", "take", "datagram")

@@ -1,7 +1,8 @@
 """Fuzzing whole paths with a small budget (a long campaign: ``benchmarks/fuzz.py``).
 
 Timeline text -> load -> render -> retarget (every built-in rig) -> encode; rig text -> load ->
-forward and inverse; curve files -> read; datagrams -> the control listener. Always the same
+forward and inverse; curve files -> read; OpenFace and Live Link takes -> load_input -> retarget
+-> encode; datagrams -> the control listener. Always the same
 property: a clean AvatarDriveError with a short one-line message, or finite output in range.
 """
 
@@ -23,14 +24,14 @@ from tests.receivers import wait_for
 
 
 @pytest.mark.parametrize(("kind", "budget"), [("timeline", 80), ("rig", 40), ("curves", 80),
-                                              ("datagram", 400)])  # fmt: skip
+                                              ("take", 60), ("datagram", 400)])  # fmt: skip
 def test_generated_and_mutated_cases_keep_the_property(kind: str, budget: int) -> None:
     outcomes = [run_case(case_input(kind, seed)) for seed in range(budget)]
     assert "ok" in outcomes and "error" in outcomes  # the generator reaches both sides
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.integers(0, 2**48), st.sampled_from(["timeline", "rig", "curves", "datagram"]))
+@given(st.integers(0, 2**48), st.sampled_from(["timeline", "rig", "curves", "take", "datagram"]))
 def test_any_seed_of_any_kind_keeps_the_property(seed: int, kind: str) -> None:
     run_case(case_input(kind, seed))
 
